@@ -1,0 +1,1 @@
+"""Topup: prepaid mobile top-up platform for Belgian operators and MVNOs."""

@@ -1,0 +1,182 @@
+"""Settings from the environment. The embedded default is SQLite under TOPUP_DATA_DIR.
+
+Production (`TOPUP_ENV=production`) refuses to start with DEBUG or any demo secret.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("TOPUP_DATA_DIR", "./var")).resolve()
+
+TOPUP_ENV = os.environ.get("TOPUP_ENV", "development")
+PRODUCTION = TOPUP_ENV == "production"
+
+DEMO_SECRET_KEY = "demo-insecure-secret-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
+DEMO_FIELD_KEY = "ZGVtby1maWVsZC1lbmNyeXB0aW9uLWtleS0zMmJ5dGU="  # base64 of a 32-byte demo key
+DEMO_WEBHOOK_SECRET = "whsec_demo_simulator"  # noqa: S105 - the demo value, refused in production
+
+SECRET_KEY = os.environ.get("TOPUP_SECRET_KEY", DEMO_SECRET_KEY)
+DEBUG = os.environ.get("TOPUP_DEBUG", "0" if PRODUCTION else "1") == "1"
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("TOPUP_ALLOWED_HOSTS", "*").split(",") if h.strip()
+]
+# Field encryption keys (Fernet, urlsafe base64 of 32 bytes); the first encrypts, all decrypt.
+TOPUP_FIELD_ENCRYPTION_KEYS = [
+    k.strip()
+    for k in os.environ.get("TOPUP_FIELD_ENCRYPTION_KEYS", DEMO_FIELD_KEY).split(",")
+    if k.strip()
+]
+TOPUP_SIMULATOR_WEBHOOK_SECRET = os.environ.get(
+    "TOPUP_SIMULATOR_WEBHOOK_SECRET", DEMO_WEBHOOK_SECRET
+)
+TOPUP_PUBLIC_URL = os.environ.get("TOPUP_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+TOPUP_PAYMENT_GATEWAY = os.environ.get("TOPUP_PAYMENT_GATEWAY", "simulator")
+TOPUP_SMS_GATEWAY = os.environ.get("TOPUP_SMS_GATEWAY", "outbox")
+TOPUP_ORDER_TTL_S = int(os.environ.get("TOPUP_ORDER_TTL_S", "1800"))
+TOPUP_ACCESS_TOKEN_TTL_S = int(os.environ.get("TOPUP_ACCESS_TOKEN_TTL_S", "3600"))
+
+if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured("TOPUP_ENV=production refuses DEBUG; unset TOPUP_DEBUG.")
+    demo_values = {
+        "TOPUP_SECRET_KEY": SECRET_KEY == DEMO_SECRET_KEY,
+        "TOPUP_FIELD_ENCRYPTION_KEYS": DEMO_FIELD_KEY in TOPUP_FIELD_ENCRYPTION_KEYS,
+        "TOPUP_SIMULATOR_WEBHOOK_SECRET": TOPUP_SIMULATOR_WEBHOOK_SECRET == DEMO_WEBHOOK_SECRET,
+    }
+    refused = sorted(name for name, is_demo in demo_values.items() if is_demo)
+    if refused:
+        raise ImproperlyConfigured(
+            f"TOPUP_ENV=production refuses demo secrets; set: {', '.join(refused)}"
+        )
+    if "*" in ALLOWED_HOSTS:
+        raise ImproperlyConfigured("TOPUP_ENV=production needs explicit TOPUP_ALLOWED_HOSTS.")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "topup.core",
+    "topup.audit",
+    "topup.ledger",
+    "topup.catalog",
+    "topup.subscribers",
+    "topup.payments",
+    "topup.messaging",
+    "topup.topups",
+    "topup.channels.api",
+    "topup.cli",
+]
+
+MIDDLEWARE = [
+    "topup.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+ROOT_URLCONF = "topup.config.urls"
+WSGI_APPLICATION = "topup.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database_config() -> dict[str, object]:
+    default_url = f"sqlite:///{DATA_DIR / 'topup.sqlite3'}"
+    config: dict[str, object] = dict(
+        dj_database_url.parse(os.environ.get("DATABASE_URL", default_url), conn_max_age=60)
+    )
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # IMMEDIATE transactions take the write lock up front, so the web server and the
+        # worker never deadlock on a read-then-write; WAL lets readers run beside a writer.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+        config["CONN_MAX_AGE"] = 0
+    else:
+        config["CONN_HEALTH_CHECKS"] = True
+    config["TEST"] = {"NAME": os.environ.get("TOPUP_TEST_DATABASE_NAME") or None}
+    return config
+
+
+DATABASES = {"default": _database_config()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "webhooks", "sms"],
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("nl", _("Dutch")),
+    ("fr", _("French")),
+    ("de", _("German")),
+    ("en", _("English")),
+    ("zh-hans", _("Simplified Chinese")),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Brussels"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+from topup.core.observability import logging_config  # noqa: E402
+
+LOGGING = logging_config(level=os.environ.get("TOPUP_LOG_LEVEL", "INFO"))

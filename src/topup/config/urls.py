@@ -1,0 +1,10 @@
+"""URL map: each channel and the payment simulator mount their own urls."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("topup.channels.api.urls")),
+    path("simulator/", include("topup.payments.simulator.urls")),
+]

@@ -1,0 +1,32 @@
+"""Reads of the ledger: balances and movements."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet, Sum
+
+from topup.ledger import domain
+from topup.ledger.models import Account, Entry, Transfer
+
+
+def ledger_account_balance_cents(*, account: Account) -> int:
+    """The posted balance in the account's normal direction (derived where not tracked)."""
+    if account.balance_tracked:
+        return Account.objects.values_list("balance_cents", flat=True).get(pk=account.pk)
+    totals = Entry.objects.filter(account=account).aggregate(
+        debits=Sum("amount_cents", filter=Q(amount_cents__gt=0)),
+        credits=Sum("amount_cents", filter=Q(amount_cents__lt=0)),
+    )
+    return domain.balance_delta(
+        account.type, debit_cents=totals["debits"] or 0, credit_cents=-(totals["credits"] or 0)
+    )
+
+
+def ledger_account_available_cents(*, account: Account) -> int:
+    balance, held = Account.objects.values_list("balance_cents", "held_cents").get(pk=account.pk)
+    return domain.available_cents(balance_cents=balance, held_cents=held)
+
+
+def ledger_transfers_for_account(*, account: Account) -> QuerySet[Transfer]:
+    return Transfer.objects.filter(Q(debit_account=account) | Q(credit_account=account)).order_by(
+        "-created_at", "-id"
+    )

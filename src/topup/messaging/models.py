@@ -1,0 +1,1 @@
+"""SMS outbox and one-time codes."""

@@ -1,0 +1,1 @@
+"""Payment records (filled by the payments package)."""
