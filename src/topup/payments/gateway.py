@@ -82,6 +82,10 @@ class WebhookRejected(Exception):
         self.reason = reason
 
 
+class UnknownProvider(LookupError):
+    """No gateway is registered under this provider name: a configuration bug."""
+
+
 class PaymentGateway(Protocol):
     name: str
 

@@ -1,0 +1,261 @@
+"""The platform's payment services: gateway registry, recorded gateway calls, incoming webhooks.
+
+Every gateway call is timed, observed in metrics and stored as a PaymentAttempt, success or
+failure. Call these outside any transaction that could roll back, or a failed attempt's record
+is lost with it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import structlog
+from django.db import transaction
+
+from topup.core import clock
+from topup.core.errors import ApplicationError, JsonValue
+from topup.core.metrics import PAYMENT_GATEWAY_SECONDS
+from topup.payments.gateway import (
+    FailureCode,
+    GatewayUnavailable,
+    PaymentGateway,
+    PaymentRequest,
+    PaymentSession,
+    PaymentState,
+    UnknownProvider,
+    WebhookNotice,
+    WebhookRejected,
+)
+from topup.payments.models import Payment, PaymentAttempt, PaymentOperation, WebhookEvent
+from topup.payments.simulator.gateway import SimulatorGateway
+
+logger = structlog.get_logger(__name__)
+
+_GATEWAY_FACTORIES: dict[str, Callable[[], PaymentGateway]] = {"simulator": SimulatorGateway}
+
+
+@dataclass
+class _Call:
+    """What one gateway call leaves behind for its attempt row."""
+
+    provider: str
+    operation: PaymentOperation
+    reference: str
+    request_summary: dict[str, JsonValue]
+    payment: Payment | None = None
+    started: float = field(default_factory=time.perf_counter)
+
+    def elapsed_s(self) -> float:
+        return time.perf_counter() - self.started
+
+
+def payment_gateway_register(*, provider: str, factory: Callable[[], PaymentGateway]) -> None:
+    """Make a provider's gateway available under its name (real providers register at start)."""
+    _GATEWAY_FACTORIES[provider] = factory
+
+
+def payment_gateway_get(*, provider: str) -> PaymentGateway:
+    try:
+        factory = _GATEWAY_FACTORIES[provider]
+    except KeyError as error:
+        raise UnknownProvider(provider) from error
+    return factory()
+
+
+def payment_create(*, request: PaymentRequest, provider: str) -> PaymentSession:
+    """Ask the provider for a payment; record the attempt and the platform's payment row."""
+    gateway = payment_gateway_get(provider=provider)
+    call = _Call(
+        provider=provider,
+        operation=PaymentOperation.CREATE,
+        reference=request.reference,
+        request_summary={
+            "reference": request.reference,
+            "idempotency_key": request.idempotency_key,
+            "amount_cents": request.amount_cents,
+            "currency": request.currency,
+            "method": request.method,
+        },
+    )
+    try:
+        session = gateway.create_payment(request)
+    except Exception as error:
+        _attempt_failed(call, error=error)
+        raise
+    with transaction.atomic():
+        payment = _payment_row_for_session(session=session, request=request)
+        _attempt_succeeded(
+            call,
+            payment=payment,
+            response_summary={
+                "provider_payment_id": session.provider_payment_id,
+                "status": session.status.value,
+            },
+        )
+    return session
+
+
+def _payment_row_for_session(*, session: PaymentSession, request: PaymentRequest) -> Payment:
+    now = clock.now()
+    payment, _created = Payment.objects.get_or_create(
+        provider=session.provider,
+        provider_payment_id=session.provider_payment_id,
+        defaults={
+            "reference": request.reference,
+            "amount_cents": request.amount_cents,
+            "currency": request.currency,
+            "method": request.method,
+            "status": session.status.value,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    return payment
+
+
+def payment_state_fetch(*, provider: str, provider_payment_id: str) -> PaymentState:
+    """Ask the provider for the payment's current state (its word is final) and store it."""
+    gateway = payment_gateway_get(provider=provider)
+    known = Payment.objects.filter(
+        provider=provider, provider_payment_id=provider_payment_id
+    ).first()
+    call = _Call(
+        provider=provider,
+        operation=PaymentOperation.GET,
+        reference=known.reference if known is not None else "",
+        request_summary={"provider_payment_id": provider_payment_id},
+        payment=known,
+    )
+    try:
+        state = gateway.get_payment(provider_payment_id)
+    except Exception as error:
+        _attempt_failed(call, error=error)
+        raise
+    with transaction.atomic():
+        payment = _payment_row_store(state)
+        _attempt_succeeded(
+            call,
+            payment=payment,
+            response_summary={"status": state.status.value, "failure_code": state.failure_code},
+        )
+    return state
+
+
+def _payment_row_store(state: PaymentState) -> Payment:
+    now = clock.now()
+    values: dict[str, object] = {
+        "reference": state.reference,
+        "amount_cents": state.amount_cents,
+        "currency": state.currency,
+        "method": state.method,
+        "status": state.status.value,
+        "failure_code": state.failure_code,
+        "instrument_fingerprint": state.instrument_fingerprint[:64],
+        "instrument_masked": state.instrument_masked[:32],
+        "updated_at": now,
+    }
+    payment, _created = Payment.objects.update_or_create(
+        provider=state.provider,
+        provider_payment_id=state.provider_payment_id,
+        defaults=values,
+        create_defaults={**values, "created_at": now},
+    )
+    return payment
+
+
+def _attempt_succeeded(
+    call: _Call, *, payment: Payment, response_summary: dict[str, JsonValue]
+) -> None:
+    elapsed_s = call.elapsed_s()
+    PAYMENT_GATEWAY_SECONDS.labels(call.provider, call.operation.value, "ok").observe(elapsed_s)
+    _attempt_store(
+        call,
+        payment=payment,
+        succeeded=True,
+        error_code="",
+        elapsed_s=elapsed_s,
+        response_summary=response_summary,
+    )
+
+
+def _attempt_failed(call: _Call, *, error: Exception) -> None:
+    elapsed_s = call.elapsed_s()
+    error_code = _error_code(error)
+    PAYMENT_GATEWAY_SECONDS.labels(call.provider, call.operation.value, error_code).observe(
+        elapsed_s
+    )
+    _attempt_store(
+        call,
+        payment=call.payment,
+        succeeded=False,
+        error_code=error_code,
+        elapsed_s=elapsed_s,
+        response_summary={"error_type": type(error).__name__},
+    )
+    log = logger.warning if isinstance(error, GatewayUnavailable) else logger.error
+    log(
+        "payment.gateway_call_failed",
+        provider=call.provider,
+        operation=call.operation.value,
+        reference=call.reference,
+        error_code=error_code,
+    )
+
+
+def _error_code(error: Exception) -> str:
+    if isinstance(error, GatewayUnavailable):
+        return FailureCode.PROVIDER_UNREACHABLE.value
+    if isinstance(error, ApplicationError):
+        return error.code
+    return "unexpected_error"
+
+
+def _attempt_store(
+    call: _Call,
+    *,
+    payment: Payment | None,
+    succeeded: bool,
+    error_code: str,
+    elapsed_s: float,
+    response_summary: dict[str, JsonValue],
+) -> None:
+    PaymentAttempt.objects.create(
+        payment=payment,
+        reference=call.reference[:64],
+        provider=call.provider,
+        operation=call.operation.value,
+        succeeded=succeeded,
+        error_code=error_code[:64],
+        duration_ms=round(elapsed_s * 1000),
+        request_summary=call.request_summary,
+        response_summary=response_summary,
+        at=clock.now(),
+    )
+
+
+def payment_webhook_receive(
+    *, provider: str, body: bytes, headers: Mapping[str, str]
+) -> WebhookNotice | None:
+    """Verify and store an incoming webhook; None when this event was already received."""
+    gateway = payment_gateway_get(provider=provider)
+    try:
+        notice = gateway.parse_webhook(body=body, headers=headers)
+    except WebhookRejected as error:
+        logger.warning("payment.webhook_rejected", provider=provider, reason=error.reason)
+        raise
+    _event, created = WebhookEvent.objects.get_or_create(
+        provider=provider,
+        event_id=notice.event_id,
+        defaults={
+            "event_type": notice.event_type,
+            "provider_payment_id": notice.provider_payment_id,
+            "body": body.decode("utf-8", errors="replace"),
+            "received_at": clock.now(),
+        },
+    )
+    if not created:
+        logger.info("payment.webhook_duplicate", provider=provider, event_id=notice.event_id)
+        return None
+    return notice
