@@ -5,6 +5,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("topup.config.ops")),
     path("", include("topup.channels.api.urls")),
+    path("", include("topup.channels.web.urls")),
     path("simulator/", include("topup.payments.simulator.urls")),
 ]

@@ -71,7 +71,11 @@ class IdentificationStatus(models.TextChoices):
 
 
 class IdentificationRecord(models.Model):
-    """How and on what evidence a line's user was identified. Never edited; new records supersede."""
+    """How and on what evidence a line's user was identified. Never edited; new records supersede.
+
+    Document numbers are stored encrypted (`*_encrypted`), masked for screens (`*_masked`) and as
+    a keyed hash (`*_hash`) that finds the same identity on other lines without decrypting.
+    """
 
     sim = models.ForeignKey(Sim, on_delete=models.PROTECT, related_name="identifications")
     subscriber = models.ForeignKey(Subscriber, on_delete=models.PROTECT, related_name="+")
@@ -84,6 +88,9 @@ class IdentificationRecord(models.Model):
     document_number_masked = models.CharField(max_length=32, blank=True)
     document_number_hash = models.CharField(max_length=64, blank=True, db_index=True)
     document_expires_on = models.DateField(null=True, blank=True)
+    national_register_number_encrypted = models.TextField(blank=True)
+    national_register_number_masked = models.CharField(max_length=32, blank=True)
+    national_register_number_hash = models.CharField(max_length=64, blank=True, db_index=True)
     verified_by = models.CharField(max_length=100)
     verified_at = models.DateTimeField()
     shop = models.ForeignKey(Shop, null=True, blank=True, on_delete=models.PROTECT)
@@ -118,7 +125,7 @@ class HoldReason(models.TextChoices):
 
 
 class LineHold(models.Model):
-    """The registered information no longer matches: top-ups and changes wait for re-verification."""
+    """The registered information no longer matches: top-ups and changes wait for re-identifying."""
 
     sim = models.ForeignKey(Sim, on_delete=models.PROTECT, related_name="holds")
     reason = models.CharField(max_length=32, choices=HoldReason.choices)
@@ -142,7 +149,7 @@ class AccessToken(models.Model):
     """A bearer token for the API, stored only as its SHA-256 hash."""
 
     token_hash = models.CharField(max_length=64, unique=True)
-    sim = models.ForeignKey(Sim, on_delete=models.CASCADE, related_name="+")
+    sim = models.ForeignKey(Sim, on_delete=models.CASCADE, related_name="access_tokens")
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -9,6 +9,8 @@ from stdnum import luhn
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
 _BE_MOBILE_E164 = re.compile(r"^\+324[5-9]\d{7}$")
+# What people type around the digits; letters are refused (no vanity numbers on a top-up form).
+_MSISDN_CHARACTERS = re.compile(r"^[\d\s+()./-]+$")
 _MAX_INPUT = 32
 
 
@@ -23,7 +25,7 @@ class InvalidIccid(ValueError):
 def normalize_msisdn(text: str) -> str:
     """`0470 12 34 56`, `+32 470…`, `0032…` → `+32470123456`; refuse anything else."""
     cleaned = text.strip()
-    if not cleaned or len(cleaned) > _MAX_INPUT:
+    if not cleaned or len(cleaned) > _MAX_INPUT or not _MSISDN_CHARACTERS.match(cleaned):
         raise InvalidNumber(text)
     if cleaned.startswith("00"):
         cleaned = "+" + cleaned[2:]

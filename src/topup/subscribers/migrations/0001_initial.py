@@ -38,6 +38,9 @@ class Migration(migrations.Migration):
                 ('document_number_masked', models.CharField(blank=True, max_length=32)),
                 ('document_number_hash', models.CharField(blank=True, db_index=True, max_length=64)),
                 ('document_expires_on', models.DateField(blank=True, null=True)),
+                ('national_register_number_encrypted', models.TextField(blank=True)),
+                ('national_register_number_masked', models.CharField(blank=True, max_length=32)),
+                ('national_register_number_hash', models.CharField(blank=True, db_index=True, max_length=64)),
                 ('verified_by', models.CharField(max_length=100)),
                 ('verified_at', models.DateTimeField()),
                 ('evidence_reference', models.CharField(blank=True, max_length=200)),
@@ -88,7 +91,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField()),
                 ('expires_at', models.DateTimeField()),
                 ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('sim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='subscribers.sim')),
+                ('sim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='access_tokens', to='subscribers.sim')),
             ],
         ),
         migrations.AddField(

@@ -1,0 +1,99 @@
+"""`topup worker [--interval S] [--once]`: the database task worker plus a periodic sweep."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import socket
+import threading
+from argparse import ArgumentParser
+
+import structlog
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import close_old_connections
+from django_tasks_db.models import DBTaskResult
+
+from topup.core.worker import worker_build, worker_drain
+
+SWEEP_MODULE = "topup.topups.tasks"
+SWEEP_TASK = "topup_sweep"
+SWEEP_INTERVAL_S = 30.0
+MAX_INTERVAL_S = 60.0
+
+log = structlog.get_logger(__name__)
+
+
+def sweep_enqueue() -> bool:
+    """Enqueue the top-up sweep unless one is already waiting; False when the task is missing."""
+    try:
+        module = importlib.import_module(SWEEP_MODULE)
+    except ImportError:
+        log.warning("worker.sweep_missing", module=SWEEP_MODULE)
+        return False
+    task = getattr(module, SWEEP_TASK, None)
+    if task is None:
+        log.warning("worker.sweep_missing", module=SWEEP_MODULE, task=SWEEP_TASK)
+        return False
+    task_path = f"{SWEEP_MODULE}.{SWEEP_TASK}"
+    # A stalled worker must not pile up sweeps: one waiting sweep is enough.
+    if not DBTaskResult.objects.ready().filter(task_path=task_path).exists():
+        task.enqueue()
+    return True
+
+
+def _scheduler_loop(stop: threading.Event, interval_s: float) -> None:
+    while not stop.wait(interval_s):
+        try:
+            if not sweep_enqueue():
+                return
+        except Exception:
+            # A failed enqueue (database briefly away) must not kill the scheduler: retry later.
+            log.exception("worker.sweep_enqueue_failed")
+        finally:
+            close_old_connections()
+
+
+def scheduler_start(*, interval_s: float = SWEEP_INTERVAL_S) -> threading.Event:
+    """Start the sweep scheduler in a daemon thread; set the returned event to stop it."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=_scheduler_loop, args=(stop, interval_s), name="topup-scheduler", daemon=True
+    )
+    thread.start()
+    return stop
+
+
+def _interval(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= MAX_INTERVAL_S:
+        raise CommandError(f"--interval must be above 0 and at most {MAX_INTERVAL_S:g} seconds")
+    return value
+
+
+class Command(BaseCommand):
+    help = "Run background tasks (webhooks, SMS, order expiry, reconciliation) until stopped."
+
+    def add_arguments(self, parser: CommandParser | ArgumentParser) -> None:
+        parser.add_argument(
+            "--interval", type=_interval, default=1.0, help="seconds between polls when idle"
+        )
+        parser.add_argument(
+            "--once", action="store_true", help="run every task that is ready now, then exit"
+        )
+
+    def handle(self, *args: object, **options: object) -> None:
+        if options["once"]:
+            ran = worker_drain()
+            self.stdout.write(f"ran {ran} task(s)")
+            return
+        interval_s = options["interval"]
+        assert isinstance(interval_s, float)
+        worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
+        stop = scheduler_start()
+        worker = worker_build(worker_id=worker_id, interval_s=interval_s)
+        worker.configure_signals()
+        self.stdout.write(f"worker {worker_id} polling every {interval_s:g}s; Ctrl-C stops")
+        try:
+            worker.run()
+        finally:
+            stop.set()
