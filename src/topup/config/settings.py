@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "topup.messaging",
     "topup.topups",
     "topup.channels.api",
+    "topup.channels.web",
     "topup.cli",
 ]
 

@@ -1,4 +1,4 @@
-"""One application-error hierarchy: every error a user can cause has a code, a status and a message."""
+"""One application-error hierarchy: each error a user can cause has a code, status and message."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ class AmountParseError(ValueError):
 
 
 def parse_amount_cents(text: str) -> int:
-    """Parse "5", "5.00", "5,5" or "12.34" into cents; refuse signs, thousands separators, floats."""
+    """Parse "5", "5.00", "5,5" or "12.34" into cents; refuse signs, separators and floats."""
     match = _AMOUNT_RE.match(text.strip())
     if match is None:
         raise AmountParseError(text)

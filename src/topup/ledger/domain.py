@@ -137,7 +137,9 @@ class Book:
         return transfer_id
 
     def hold(self, *, debit_id: int, credit_id: int, amount_cents: int) -> int:
-        entries_for(debit_account_id=debit_id, credit_account_id=credit_id, amount_cents=amount_cents)
+        entries_for(
+            debit_account_id=debit_id, credit_account_id=credit_id, amount_cents=amount_cents
+        )
         held_on = [
             account_id
             for account_id, debit in ((debit_id, True), (credit_id, False))
@@ -183,7 +185,9 @@ class Book:
         debit_id, credit_id, amount_cents = self.posted[transfer_id]
         reversal = self.transfer(debit_id=credit_id, credit_id=debit_id, amount_cents=amount_cents)
         self.reversed_ids.add(transfer_id)
-        self.reversed_ids.add(reversal)  # a reversal is itself final: correct it with a new transfer
+        self.reversed_ids.add(
+            reversal
+        )  # a reversal is itself final: correct it with a new transfer
         return reversal
 
 
@@ -192,7 +196,7 @@ def invariant_violations(
     accounts: Mapping[int, AccountState],
     entries: Iterable[tuple[int, int, int]],
 ) -> list[str]:
-    """Every broken invariant, in words: zero-sum transfers, balances match entries, no overdraft."""
+    """Every broken invariant in words: zero-sum transfers, balances match entries, no overdraft."""
     problems: list[str] = []
     per_transfer: dict[int, int] = {}
     per_account: dict[int, list[int]] = {}

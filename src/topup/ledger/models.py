@@ -29,7 +29,9 @@ class Account(models.Model):
 
     code = models.CharField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
-    account_type = models.CharField(max_length=16, choices=[(t.value, t.value) for t in AccountType])
+    account_type = models.CharField(
+        max_length=16, choices=[(t.value, t.value) for t in AccountType]
+    )
     kind = models.CharField(max_length=32, choices=AccountKind.choices)
     owner_type = models.CharField(max_length=32, blank=True)
     owner_id = models.CharField(max_length=64, blank=True)
@@ -92,7 +94,9 @@ class Transfer(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="ledger_transfer_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_cents__gt=0), name="ledger_transfer_positive"
+            ),
             models.CheckConstraint(
                 condition=~Q(debit_account=models.F("credit_account")),
                 name="ledger_transfer_two_accounts",

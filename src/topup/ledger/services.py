@@ -109,7 +109,7 @@ def _insert_transfer(
 ) -> Transfer | None:
     """Insert the transfer row; None when a unique key (idempotency, pending, reverses) exists."""
     created_at = clock.now()
-    fields = {
+    fields: dict[str, str | int | None] = {
         "idempotency_key": idempotency_key,
         "kind": kind.value,
         "debit_account_id": debit.pk,
@@ -120,13 +120,11 @@ def _insert_transfer(
         "reverses_id": reverses_id,
         "actor": actor.label()[:100],
         "memo": memo[:255],
-        "created_at": created_at,
     }
     table = Transfer._meta.db_table
-    columns = ", ".join(fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    values = list(fields.values())
-    values[-1] = connection.ops.adapt_datetimefield_value(created_at)
+    columns = ", ".join([*fields, "created_at"])
+    placeholders = ", ".join(["%s"] * (len(fields) + 1))
+    values = [*fields.values(), connection.ops.adapt_datetimefield_value(created_at)]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608 - fixed names
@@ -136,7 +134,20 @@ def _insert_transfer(
         row = cursor.fetchone()
     if row is None:
         return None
-    return Transfer(id=row[0], **fields)
+    return Transfer(
+        id=row[0],
+        idempotency_key=idempotency_key,
+        kind=kind.value,
+        debit_account_id=debit.pk,
+        credit_account_id=credit.pk,
+        amount_cents=amount_cents,
+        reason_code=reason_code,
+        pending_id=pending_id,
+        reverses_id=reverses_id,
+        actor=actor.label()[:100],
+        memo=memo[:255],
+        created_at=created_at,
+    )
 
 
 def _replay_or_refuse(
@@ -185,7 +196,9 @@ def _posting_movements(debit: Account, credit: Account, amount_cents: int) -> li
     ]
 
 
-def _hold_movements(debit: Account, credit: Account, amount_cents: int, sign: int) -> list[_Movement]:
+def _hold_movements(
+    debit: Account, credit: Account, amount_cents: int, sign: int
+) -> list[_Movement]:
     """The holds a pending transfer places (sign=+1) or releases (sign=-1) on shrinking sides."""
     return [
         _Movement(movement.account, 0, sign * amount_cents)
@@ -387,7 +400,10 @@ def ledger_reverse(
     *, transfer: Transfer, idempotency_key: str, reason_code: str, actor: Actor, memo: str = ""
 ) -> Transfer:
     """Correct a posted movement with a new, opposite one that says why. At most once."""
-    if transfer.kind not in (TransferKind.POSTED, TransferKind.POST_PENDING) or transfer.reverses_id:
+    if (
+        transfer.kind not in (TransferKind.POSTED, TransferKind.POST_PENDING)
+        or transfer.reverses_id
+    ):
         raise TransferNotReversible(details={"transfer_id": transfer.pk})
     debit = Account.objects.get(pk=transfer.credit_account_id)
     credit = Account.objects.get(pk=transfer.debit_account_id)

@@ -19,20 +19,15 @@ def _transfer_problems() -> list[str]:
         .order_by("transfer_id")
     )
     problems.extend(
-        f"transfer {row['transfer_id']}: entries sum to {row['total']}, not 0"
-        for row in unbalanced
+        f"transfer {row['transfer_id']}: entries sum to {row['total']}, not 0" for row in unbalanced
     )
     wrong_count = (
         Transfer.objects.annotate(n=Count("entries"))
-        .filter(
-            (Q(kind__in=_WITH_ENTRIES) & ~Q(n=2)) | (~Q(kind__in=_WITH_ENTRIES) & ~Q(n=0))
-        )
+        .filter((Q(kind__in=_WITH_ENTRIES) & ~Q(n=2)) | (~Q(kind__in=_WITH_ENTRIES) & ~Q(n=0)))
         .order_by("id")
         .values_list("id", "kind", "n")
     )
-    problems.extend(
-        f"transfer {tid} ({kind}): has {n} entries" for tid, kind, n in wrong_count
-    )
+    problems.extend(f"transfer {tid} ({kind}): has {n} entries" for tid, kind, n in wrong_count)
     mismatched = (
         Transfer.objects.filter(kind__in=_WITH_ENTRIES)
         .exclude(

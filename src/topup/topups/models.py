@@ -52,6 +52,7 @@ class TopupOrder(models.Model):
     updated_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     credited_at = models.DateTimeField(null=True, blank=True)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -18,10 +18,12 @@ TRANSITIONS: Final[dict[str, frozenset[str]]] = {
     PAID: frozenset({CREDITED, REFUNDED}),
     CREDITED: frozenset({REFUNDED}),
     FAILED: frozenset(),
-    EXPIRED: frozenset(),
+    # A capture the provider reports after we expired the order is still the customer's money:
+    # it is credited, never kept. This is the only way out of a final-looking state.
+    EXPIRED: frozenset({PAID}),
     REFUNDED: frozenset(),
 }
-FINAL: Final = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
+FINAL: Final = frozenset({FAILED, EXPIRED, REFUNDED})
 
 
 class IllegalTransition(Exception):

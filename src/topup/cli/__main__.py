@@ -1,0 +1,5 @@
+"""`python -m topup.cli` is the `topup` command."""
+
+from topup.cli import main
+
+main()

@@ -1,0 +1,404 @@
+"""The top-up order's life: create, start payment, apply the provider's word, credit, expire.
+
+One place writes each transition (`_transition`); crediting happens in the same transaction
+as the paid → credited transitions, with the order row locked, so an order is credited once
+whatever arrives twice, late or out of order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass
+
+import structlog
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import translation
+from django.utils.translation import gettext
+
+from topup.audit.services import Actor, audit_record
+from topup.catalog.models import Channel
+from topup.catalog.selectors import channel_get, channel_payment_methods
+from topup.core import clock
+from topup.core.errors import NotFound
+from topup.core.metrics import TOPUP_TRANSITIONS
+from topup.core.money import CURRENCY, format_amount_for_locale
+from topup.ledger.errors import IdempotencyKeyReused
+from topup.ledger.services import ledger_provider_clearing_account, ledger_transfer
+from topup.messaging.models import SmsPurpose
+from topup.messaging.services import messaging_sms_send
+from topup.payments.gateway import (
+    GatewayUnavailable,
+    PaymentRequest,
+    PaymentState,
+    PaymentStatus,
+    WebhookNotice,
+)
+from topup.payments.services import payment_create, payment_state_fetch
+from topup.subscribers.models import Sim
+from topup.subscribers.selectors import sim_get_by_msisdn, sim_topup_check
+from topup.topups import state
+from topup.topups.errors import ChannelUnavailable, PaymentMethodUnavailable, UnsupportedCurrency
+from topup.topups.limits import topup_amount_check
+from topup.topups.models import TopupOrder, TopupStatus, TopupTransition
+
+logger = structlog.get_logger(__name__)
+
+SWEEP_BATCH_SIZE = 200
+RECONCILE_AFTER_S = 60  # ask the provider about orders whose webhook has not come by then
+
+
+@dataclass(frozen=True)
+class TopupRequest:
+    msisdn: str
+    amount_cents: int
+    currency: str
+    payment_method: str
+    channel: str
+    idempotency_scope: str
+    idempotency_key: str
+    requested_by: Sim | None
+    language: str
+    instrument_hash: str = ""
+
+
+def _fingerprint(request: TopupRequest, msisdn: str) -> str:
+    canonical = "|".join(
+        [
+            msisdn,
+            str(request.amount_cents),
+            request.currency.upper(),
+            request.payment_method,
+            request.channel,
+        ]
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _transition(order: TopupOrder, to_status: str, *, actor: Actor, cause: str) -> None:
+    """The one writer of an order's status; the caller holds the row lock."""
+    state.check_transition(order.status, to_status)
+    now = clock.now()
+    TopupTransition.objects.create(
+        order=order,
+        from_status=order.status,
+        to_status=to_status,
+        at=now,
+        actor=actor.label()[:100],
+        cause=cause[:255],
+    )
+    order.status = to_status
+    order.updated_at = now
+    channel = order.channel
+    transaction.on_commit(lambda: TOPUP_TRANSITIONS.labels(channel, to_status).inc())
+
+
+def _replay(*, scope: str, key: str, fingerprint: str) -> TopupOrder | None:
+    existing = TopupOrder.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(details={"idempotency_key": key})
+    return existing
+
+
+def _channel_for(request: TopupRequest) -> Channel:
+    channel = channel_get(code=request.channel)
+    if channel is None or not channel.enabled:
+        raise ChannelUnavailable(details={"channel": request.channel})
+    offered = {method.code for method in channel_payment_methods(channel=channel)}
+    if request.payment_method not in offered:
+        raise PaymentMethodUnavailable(
+            details={"payment_method": request.payment_method, "offered": ", ".join(sorted(offered))}
+        )
+    return channel
+
+
+def _order_insert(
+    *, request: TopupRequest, sim: Sim, channel: Channel, fingerprint: str, actor: Actor
+) -> TopupOrder:
+    now = clock.now()
+    order = TopupOrder.objects.create(
+        idempotency_scope=request.idempotency_scope,
+        idempotency_key=request.idempotency_key,
+        request_fingerprint=fingerprint,
+        sim=sim,
+        requested_by=request.requested_by,
+        channel=channel.code,
+        amount_cents=request.amount_cents,
+        currency=CURRENCY,
+        payment_method=request.payment_method,
+        payment_provider=_provider_for(request.payment_method, channel),
+        payment_instrument_hash=request.instrument_hash,
+        language=request.language,
+        created_at=now,
+        updated_at=now,
+        expires_at=now + dt.timedelta(seconds=settings.TOPUP_ORDER_TTL_S),
+    )
+    TopupTransition.objects.create(
+        order=order,
+        from_status="",
+        to_status=order.status,
+        at=now,
+        actor=actor.label()[:100],
+        cause="order created",
+    )
+    audit_record(
+        actor=actor,
+        action="topup.create",
+        object_type="topup.order",
+        object_id=str(order.pk),
+        data={"amount_cents": order.amount_cents, "channel": order.channel},
+    )
+    return order
+
+
+def _provider_for(method_code: str, channel: Channel) -> str:
+    for method in channel_payment_methods(channel=channel):
+        if method.code == method_code:
+            return method.provider
+    raise PaymentMethodUnavailable(details={"payment_method": method_code})
+
+
+def topup_order_create(*, request: TopupRequest, actor: Actor) -> TopupOrder:
+    """Create the order (or return the one this idempotency key created) and start payment."""
+    if request.currency.upper() != CURRENCY:
+        raise UnsupportedCurrency(details={"currency": request.currency})
+    sim = sim_get_by_msisdn(msisdn=request.msisdn)
+    fingerprint = _fingerprint(request, sim.msisdn)
+    existing = _replay(
+        scope=request.idempotency_scope, key=request.idempotency_key, fingerprint=fingerprint
+    )
+    if existing is None:
+        channel = _channel_for(request)
+        try:
+            with transaction.atomic():
+                locked = Sim.objects.select_for_update().get(pk=sim.pk)
+                sim_topup_check(sim=locked)
+                topup_amount_check(
+                    channel=channel,
+                    sim=locked,
+                    amount_cents=request.amount_cents,
+                    instrument_hash=request.instrument_hash,
+                )
+                existing = _order_insert(
+                    request=request,
+                    sim=locked,
+                    channel=channel,
+                    fingerprint=fingerprint,
+                    actor=actor,
+                )
+        except IntegrityError:
+            # A concurrent request with the same key won the insert: answer with its order.
+            existing = _replay(
+                scope=request.idempotency_scope,
+                key=request.idempotency_key,
+                fingerprint=fingerprint,
+            )
+            if existing is None:
+                raise
+    if existing.status == TopupStatus.CREATED:
+        _payment_start(order=existing, actor=actor)
+        existing.refresh_from_db()
+    return existing
+
+
+def _payment_request(order: TopupOrder) -> PaymentRequest:
+    base = settings.TOPUP_PUBLIC_URL
+    return PaymentRequest(
+        reference=str(order.pk),
+        idempotency_key=f"topup:{order.pk}",
+        amount_cents=order.amount_cents,
+        currency=order.currency,
+        method=order.payment_method,
+        description=f"Top-up {order.sim.msisdn}",
+        return_url=f"{base}/topups/{order.pk}/return",
+        webhook_url=f"{base}/api/v1/payments/webhooks/{order.payment_provider}",
+        language=order.language,
+    )
+
+
+def _payment_start(*, order: TopupOrder, actor: Actor) -> None:
+    """Ask the provider for a payment (outside any lock), then record the answer."""
+    try:
+        session = payment_create(request=_payment_request(order), provider=order.payment_provider)
+    except GatewayUnavailable:
+        with transaction.atomic():
+            locked = TopupOrder.objects.select_for_update().get(pk=order.pk)
+            if locked.status == TopupStatus.CREATED:
+                locked.failure_reason = "provider_unreachable"
+                _transition(locked, state.FAILED, actor=actor, cause="payment provider unreachable")
+                locked.save(update_fields=["status", "failure_reason", "updated_at"])
+        return
+    with transaction.atomic():
+        locked = TopupOrder.objects.select_for_update().get(pk=order.pk)
+        if locked.status != TopupStatus.CREATED:
+            return
+        locked.provider_payment_id = session.provider_payment_id
+        locked.payment_redirect_url = session.redirect_url
+        _transition(locked, state.AWAITING_PAYMENT, actor=actor, cause="payment created")
+        locked.save(
+            update_fields=["provider_payment_id", "payment_redirect_url", "status", "updated_at"]
+        )
+
+
+def _credit(order: TopupOrder, *, actor: Actor) -> None:
+    """Post the credit and mark the order credited; the caller holds the order lock."""
+    sim = Sim.objects.select_related("paid_account", "subscriber", "brand").get(pk=order.sim_id)
+    transfer = ledger_transfer(
+        idempotency_key=f"topup:{order.pk}:credit",
+        debit=ledger_provider_clearing_account(provider=order.payment_provider),
+        credit=sim.paid_account,
+        amount_cents=order.amount_cents,
+        reason_code="topup",
+        actor=actor,
+        memo=f"top-up {order.pk}",
+    )
+    now = clock.now()
+    order.credit_transfer = transfer
+    order.credited_at = now
+    order.receipt_number = f"R{now:%Y%m%d}-{transfer.pk:08d}"
+    _transition(order, state.CREDITED, actor=actor, cause="credit posted")
+    _receipt_sms(order, sim)
+
+
+def _receipt_sms(order: TopupOrder, sim: Sim) -> None:
+    """Tell the line it was credited, in its owner's language (queued in this transaction)."""
+    language = sim.subscriber.preferred_language if sim.subscriber else order.language
+    with translation.override(language):
+        body = gettext(
+            "You received %(amount)s credit on %(msisdn)s. Receipt %(receipt)s. "
+            "We never ask for your PIN or codes by phone."
+        ) % {
+            "amount": format_amount_for_locale(order.amount_cents, language),
+            "msisdn": sim.msisdn,
+            "receipt": order.receipt_number,
+        }
+    messaging_sms_send(
+        msisdn=sim.msisdn,
+        body=body,
+        sender_name=sim.brand.sms_sender_name,
+        purpose=SmsPurpose.RECEIPT,
+    )
+
+
+def _state_matches(order: TopupOrder, payment: PaymentState) -> bool:
+    return (
+        payment.reference == str(order.pk)
+        and payment.amount_cents == order.amount_cents
+        and payment.currency.upper() == order.currency
+    )
+
+
+def topup_order_apply_payment_state(
+    *, order_id: uuid.UUID | str, payment: PaymentState, actor: Actor
+) -> TopupOrder:
+    """Move the order to what the provider says; idempotent, safe for stale or repeated news."""
+    with transaction.atomic():
+        order = TopupOrder.objects.select_for_update().get(pk=order_id)
+        if not _state_matches(order, payment):
+            logger.error(
+                "payment_mismatch",
+                order_id=str(order.pk),
+                provider_payment_id=payment.provider_payment_id,
+            )
+            return order
+        _apply(order, payment, actor=actor)
+        order.save()
+    return order
+
+
+def _apply(order: TopupOrder, payment: PaymentState, *, actor: Actor) -> None:
+    late = order.status == TopupStatus.EXPIRED
+    if payment.status == PaymentStatus.CAPTURED and order.status in (
+        TopupStatus.AWAITING_PAYMENT,
+        TopupStatus.EXPIRED,
+    ):
+        order.payment_instrument_hash = payment.instrument_fingerprint[:64]
+        order.payment_instrument_masked = payment.instrument_masked[:32]
+        cause = "late capture after expiry" if late else "payment captured"
+        _transition(order, state.PAID, actor=actor, cause=cause)
+    if payment.status == PaymentStatus.CAPTURED and order.status == TopupStatus.PAID:
+        _credit(order, actor=actor)
+        return
+    if order.status != TopupStatus.AWAITING_PAYMENT:
+        return  # stale or repeated news about an order that has moved on
+    if payment.status == PaymentStatus.FAILED:
+        order.failure_reason = payment.failure_code or "payment_failed"
+        _transition(
+            order, state.FAILED, actor=actor, cause=f"payment failed: {order.failure_reason}"
+        )
+    elif payment.status == PaymentStatus.CANCELED:
+        order.failure_reason = payment.failure_code or "canceled_by_customer"
+        _transition(order, state.FAILED, actor=actor, cause="payment canceled")
+
+
+def topup_payment_notice_accept(*, notice: WebhookNotice) -> None:
+    """A verified webhook arrived: let the worker fetch the payment's state and apply it."""
+    from topup.topups.tasks import topup_payment_notice_process
+
+    topup_payment_notice_process.enqueue(
+        provider=notice.provider, provider_payment_id=notice.provider_payment_id
+    )
+
+
+def topup_order_reconcile(*, order: TopupOrder, actor: Actor) -> TopupOrder:
+    """Ask the provider for the truth about this order's payment and apply it."""
+    if not order.provider_payment_id:
+        return order
+    try:
+        payment = payment_state_fetch(
+            provider=order.payment_provider, provider_payment_id=order.provider_payment_id
+        )
+    except GatewayUnavailable:
+        logger.warning("reconcile_provider_unreachable", order_id=str(order.pk))
+        return order
+    except NotFound:
+        logger.error("reconcile_payment_unknown_to_provider", order_id=str(order.pk))
+        return order
+    return topup_order_apply_payment_state(order_id=order.pk, payment=payment, actor=actor)
+
+
+def _expire(order: TopupOrder, *, actor: Actor, cause: str) -> None:
+    with transaction.atomic():
+        locked = TopupOrder.objects.select_for_update().get(pk=order.pk)
+        if locked.status not in (TopupStatus.CREATED, TopupStatus.AWAITING_PAYMENT):
+            return
+        locked.failure_reason = "expired"
+        _transition(locked, state.EXPIRED, actor=actor, cause=cause)
+        locked.save(update_fields=["status", "failure_reason", "updated_at"])
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    reconciled: int
+    expired: int
+
+
+def topup_orders_sweep(*, actor: Actor | None = None) -> SweepReport:
+    """Reconcile orders whose webhook is late, expire abandoned ones. Bounded per run."""
+    actor = actor or Actor.system("sweep")
+    now = clock.now()
+    due = now - dt.timedelta(seconds=RECONCILE_AFTER_S)
+    waiting = (
+        TopupOrder.objects.filter(
+            status__in=(TopupStatus.CREATED, TopupStatus.AWAITING_PAYMENT), updated_at__lte=due
+        )
+        .filter(Q(reconciled_at__isnull=True) | Q(reconciled_at__lte=due))
+        .order_by(F("reconciled_at").asc(nulls_first=True), "created_at")[:SWEEP_BATCH_SIZE]
+    )
+    reconciled = expired = 0
+    for candidate in waiting:
+        TopupOrder.objects.filter(pk=candidate.pk).update(reconciled_at=now)
+        order = topup_order_reconcile(order=candidate, actor=actor)
+        reconciled += 1
+        if order.status not in (TopupStatus.CREATED, TopupStatus.AWAITING_PAYMENT):
+            continue
+        if order.expires_at > now:
+            continue
+        _expire(order, actor=actor, cause="abandoned: not paid before expiry")
+        expired += 1
+    return SweepReport(reconciled=reconciled, expired=expired)
