@@ -38,10 +38,16 @@ from topup.payments.gateway import (
     WebhookNotice,
 )
 from topup.payments.services import payment_create, payment_state_fetch
+from topup.receipts.model import Receipt
 from topup.subscribers.models import Sim
 from topup.subscribers.selectors import sim_get_by_msisdn, sim_topup_check
 from topup.topups import state
-from topup.topups.errors import ChannelUnavailable, PaymentMethodUnavailable, UnsupportedCurrency
+from topup.topups.errors import (
+    ChannelUnavailable,
+    PaymentMethodUnavailable,
+    ReceiptNotAvailable,
+    UnsupportedCurrency,
+)
 from topup.topups.limits import topup_amount_check
 from topup.topups.models import TopupOrder, TopupStatus, TopupTransition
 
@@ -112,7 +118,10 @@ def _channel_for(request: TopupRequest) -> Channel:
     offered = {method.code for method in channel_payment_methods(channel=channel)}
     if request.payment_method not in offered:
         raise PaymentMethodUnavailable(
-            details={"payment_method": request.payment_method, "offered": ", ".join(sorted(offered))}
+            details={
+                "payment_method": request.payment_method,
+                "offered": ", ".join(sorted(offered)),
+            }
         )
     return channel
 
@@ -402,3 +411,28 @@ def topup_orders_sweep(*, actor: Actor | None = None) -> SweepReport:
         _expire(order, actor=actor, cause="abandoned: not paid before expiry")
         expired += 1
     return SweepReport(reconciled=reconciled, expired=expired)
+
+
+def topup_receipt_build(*, order: TopupOrder) -> Receipt:
+    """The receipt of a credited top-up: the same data for the PDF, the page and the printer."""
+    if order.status not in (TopupStatus.CREDITED, TopupStatus.REFUNDED) or not order.receipt_number:
+        raise ReceiptNotAvailable(details={"status": order.status})
+    sim = Sim.objects.select_related("brand__operator").get(pk=order.sim_id)
+    operator = sim.brand.operator
+    assert order.credited_at is not None
+    return Receipt(
+        receipt_number=order.receipt_number,
+        issued_at=order.credited_at,
+        channel=order.channel,
+        msisdn=sim.msisdn,
+        amount_cents=order.amount_cents,
+        currency=order.currency,
+        payment_method=order.payment_method,
+        payment_instrument_masked=order.payment_instrument_masked,
+        order_id=str(order.pk),
+        operator_name=operator.name,
+        operator_legal_name=operator.legal_name,
+        operator_vat_number=operator.vat_number,
+        operator_address=operator.address,
+        brand_name=sim.brand.name,
+    )
