@@ -18,7 +18,7 @@ DATA_DIR = Path(os.environ.get("TOPUP_DATA_DIR", "./var")).resolve()
 TOPUP_ENV = os.environ.get("TOPUP_ENV", "development")
 PRODUCTION = TOPUP_ENV == "production"
 
-DEMO_SECRET_KEY = "demo-insecure-secret-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
+DEMO_SECRET_KEY = "demo-insecure-secret-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 DEMO_FIELD_KEY = "ZGVtby1maWVsZC1lbmNyeXB0aW9uLWtleS0zMmJ5dGU="  # base64 of a 32-byte demo key
 DEMO_WEBHOOK_SECRET = "whsec_demo_simulator"  # noqa: S105 - the demo value, refused in production
 
@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "topup.core",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 
 import structlog
+from structlog.typing import Processor
 
 
 def logging_config(*, level: str) -> dict[str, object]:
-    shared = [
+    shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

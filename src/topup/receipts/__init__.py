@@ -1,1 +1,1 @@
-"""receipts."""
+"""Receipts: one receipt model and its renderings (PDF now, ESC/POS for printers later)."""
