@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from argparse import ArgumentParser
@@ -47,6 +48,8 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
+            # A second Ctrl-C while stopping must not leave the worker running.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
             worker.terminate()
             try:
                 worker.wait(timeout=10)
@@ -62,7 +65,7 @@ class Command(BaseCommand):
             f"  OpenAPI         {public_url}/api/v1/openapi.json",
             f"  Back office     {public_url}/admin/",
             f"  Health          {public_url}/healthz   {public_url}/readyz   {public_url}/metrics",
-            "  Staff logins (demo only; two-factor is enforced in production settings):",
+            "  Staff logins for /admin/ (demo passwords; never use them elsewhere):",
             *[f"    {user:<16} {password}" for user, password, _group, _su in DEMO_STAFF],
             "  Subscribers (log in with the number; read the SMS code with",
             "  `topup sms outbox --msisdn NUMBER --last`):",
