@@ -1,4 +1,4 @@
-"""The hosted page keeps its styling under the site's Content-Security-Policy (nonce, not inline)."""
+"""The hosted page keeps its styling under the site's CSP: a nonce, never unsafe-inline."""
 
 from __future__ import annotations
 
