@@ -75,6 +75,7 @@ def django_setup(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "topup.config.settings")
     os.environ.setdefault("TOPUP_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("TOPUP_DEBUG", "0")  # as in production: no per-query debug capture
     import django
 
     django.setup()

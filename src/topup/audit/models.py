@@ -11,9 +11,9 @@ class AuditEvent(models.Model):
     at = models.DateTimeField(db_index=True)
     actor_type = models.CharField(max_length=32)  # subscriber, staff, system, kiosk, provider
     actor_id = models.CharField(max_length=64, blank=True)
-    action = models.CharField(max_length=64, db_index=True)  # e.g. ledger.transfer, pii.view
+    action = models.CharField(max_length=64)  # e.g. ledger.posted, pii.view
     object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64, db_index=True)
+    object_id = models.CharField(max_length=64)  # indexed with object_type below
     reason = models.CharField(max_length=255, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet, Sum
 
 from topup.ledger import domain
-from topup.ledger.models import Account, Entry, Transfer
+from topup.ledger.models import Account, Entry, Transfer, TransferKind
 
 
 def ledger_account_balance_cents(*, account: Account) -> int:
@@ -27,6 +27,11 @@ def ledger_account_available_cents(*, account: Account) -> int:
 
 
 def ledger_transfers_for_account(*, account: Account) -> QuerySet[Transfer]:
-    return Transfer.objects.filter(Q(debit_account=account) | Q(credit_account=account)).order_by(
+    """Posted movements (through the account's entries) and holds placed on it, newest first."""
+    posted = Transfer.objects.filter(entries__account=account).values("pk")
+    holds = Transfer.objects.filter(
+        Q(kind=TransferKind.PENDING) & (Q(debit_account=account) | Q(credit_account=account))
+    ).values("pk")
+    return Transfer.objects.filter(Q(pk__in=posted) | Q(pk__in=holds)).order_by(
         "-created_at", "-id"
     )

@@ -11,7 +11,7 @@ import secrets
 from typing import Final
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from topup.core import clock
@@ -93,8 +93,14 @@ def simulator_payment_create(*, request: PaymentRequest) -> SimulatorPayment:
         created_at=now,
         updated_at=now,
     )
-    payment.full_clean(exclude=["status"])
-    payment.save(force_insert=True)
+    payment.full_clean(exclude=["status"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            payment.save(force_insert=True)
+    except IntegrityError:
+        # A concurrent request with the same key won: answer as a provider does, with its payment.
+        existing = SimulatorPayment.objects.get(idempotency_key=request.idempotency_key)
+        return _idempotent_replay(existing=existing, request=request)
     return payment
 
 
