@@ -38,7 +38,6 @@ TOPUP_SIMULATOR_WEBHOOK_SECRET = os.environ.get(
     "TOPUP_SIMULATOR_WEBHOOK_SECRET", DEMO_WEBHOOK_SECRET
 )
 TOPUP_PUBLIC_URL = os.environ.get("TOPUP_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
-TOPUP_PAYMENT_GATEWAY = os.environ.get("TOPUP_PAYMENT_GATEWAY", "simulator")
 TOPUP_SMS_GATEWAY = os.environ.get("TOPUP_SMS_GATEWAY", "outbox")
 TOPUP_ORDER_TTL_S = int(os.environ.get("TOPUP_ORDER_TTL_S", "1800"))
 TOPUP_ACCESS_TOKEN_TTL_S = int(os.environ.get("TOPUP_ACCESS_TOKEN_TTL_S", "3600"))
