@@ -8,12 +8,14 @@ then insert the entries. A database CHECK backs the rule.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 
 from topup.audit.services import Actor, audit_record
 from topup.core import clock
+from topup.core.errors import Conflict
 from topup.ledger import domain
 from topup.ledger.errors import (
     IdempotencyKeyReused,
@@ -94,85 +96,110 @@ def ledger_provider_clearing_account(*, provider: str) -> Account:
     )
 
 
-def _insert_transfer(
-    *,
-    idempotency_key: str,
-    kind: TransferKind,
-    debit: Account,
-    credit: Account,
-    amount_cents: int,
-    reason_code: str,
-    actor: Actor,
-    memo: str,
-    pending_id: int | None = None,
-    reverses_id: int | None = None,
-) -> Transfer | None:
+@dataclass(frozen=True)
+class _Request:
+    """One asked-for transfer row: what the idempotency key stands for."""
+
+    idempotency_key: str
+    kind: TransferKind
+    debit: Account
+    credit: Account
+    amount_cents: int
+    reason_code: str
+    actor: Actor
+    memo: str
+    pending_id: int | None = None
+    reverses_id: int | None = None
+
+    def row(self, transfer_id: int, created_at: dt.datetime) -> Transfer:
+        return Transfer(
+            id=transfer_id,
+            idempotency_key=self.idempotency_key,
+            kind=self.kind.value,
+            debit_account_id=self.debit.pk,
+            credit_account_id=self.credit.pk,
+            amount_cents=self.amount_cents,
+            reason_code=self.reason_code,
+            pending_id=self.pending_id,
+            reverses_id=self.reverses_id,
+            actor=self.actor.label()[:100],
+            memo=self.memo[:255],
+            created_at=created_at,
+        )
+
+
+_INSERT_TRANSFER_SQL = (
+    "INSERT INTO ledger_transfer (idempotency_key, kind, debit_account_id, credit_account_id, "
+    "amount_cents, reason_code, pending_id, reverses_id, actor, memo, created_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id"
+)
+
+
+def _insert_transfer(request: _Request) -> Transfer | None:
     """Insert the transfer row; None when a unique key (idempotency, pending, reverses) exists."""
     created_at = clock.now()
-    fields: dict[str, str | int | None] = {
-        "idempotency_key": idempotency_key,
-        "kind": kind.value,
-        "debit_account_id": debit.pk,
-        "credit_account_id": credit.pk,
-        "amount_cents": amount_cents,
-        "reason_code": reason_code,
-        "pending_id": pending_id,
-        "reverses_id": reverses_id,
-        "actor": actor.label()[:100],
-        "memo": memo[:255],
-    }
-    table = Transfer._meta.db_table
-    columns = ", ".join([*fields, "created_at"])
-    placeholders = ", ".join(["%s"] * (len(fields) + 1))
-    values = [*fields.values(), connection.ops.adapt_datetimefield_value(created_at)]
+    draft = request.row(0, created_at)
+    created_at_db: str | dt.datetime | None = connection.ops.adapt_datetimefield_value(created_at)
+    values: list[str | int | dt.datetime | None] = [
+        draft.idempotency_key,
+        draft.kind,
+        draft.debit_account_id,
+        draft.credit_account_id,
+        draft.amount_cents,
+        draft.reason_code,
+        draft.pending_id,
+        draft.reverses_id,
+        draft.actor,
+        draft.memo,
+        created_at_db,
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608 - fixed names
-            "ON CONFLICT DO NOTHING RETURNING id",
-            values,
-        )
+        cursor.execute(_INSERT_TRANSFER_SQL, values)
         row = cursor.fetchone()
-    if row is None:
-        return None
-    return Transfer(
-        id=row[0],
-        idempotency_key=idempotency_key,
-        kind=kind.value,
-        debit_account_id=debit.pk,
-        credit_account_id=credit.pk,
-        amount_cents=amount_cents,
-        reason_code=reason_code,
-        pending_id=pending_id,
-        reverses_id=reverses_id,
-        actor=actor.label()[:100],
-        memo=memo[:255],
-        created_at=created_at,
-    )
+    return None if row is None else request.row(row[0], created_at)
 
 
-def _replay_or_refuse(
-    *,
-    idempotency_key: str,
-    kind: TransferKind,
-    debit: Account,
-    credit: Account,
-    amount_cents: int,
-    reason_code: str,
-) -> Transfer | None:
-    """The transfer already stored under this key, if it is the same request; else refuse."""
-    existing = Transfer.objects.filter(idempotency_key=idempotency_key).first()
+def _replay(request: _Request) -> Transfer | None:
+    """The transfer stored under this key if it is the same request; refuse a different one."""
+    existing = Transfer.objects.filter(idempotency_key=request.idempotency_key).first()
     if existing is None:
         return None
     same = (
-        existing.kind == kind
-        and existing.debit_account_id == debit.pk
-        and existing.credit_account_id == credit.pk
-        and existing.amount_cents == amount_cents
-        and existing.reason_code == reason_code
+        existing.kind == request.kind
+        and existing.debit_account_id == request.debit.pk
+        and existing.credit_account_id == request.credit.pk
+        and existing.amount_cents == request.amount_cents
+        and existing.reason_code == request.reason_code
+        and existing.pending_id == request.pending_id
+        and existing.reverses_id == request.reverses_id
     )
     if not same:
-        raise IdempotencyKeyReused(details={"idempotency_key": idempotency_key})
+        raise IdempotencyKeyReused(details={"idempotency_key": request.idempotency_key})
     return existing
+
+
+def _insert_or_replay(
+    request: _Request, *, taken: type[Conflict] | None = None
+) -> tuple[Transfer, bool]:
+    """(transfer, True) when inserted now; (stored transfer, False) for a replay of the same key.
+
+    `taken` is raised when the hold being settled or the transfer being reversed was already
+    settled or reversed under another key.
+    """
+    transfer = _insert_transfer(request)
+    if transfer is not None:
+        return transfer, True
+    try:
+        replay = _replay(request)
+    except IdempotencyKeyReused:
+        if taken is None:
+            raise
+        replay = None
+    if replay is None:
+        assert taken is not None, "a plain transfer conflicts only on its idempotency key"
+        linked = request.pending_id or request.reverses_id
+        raise taken(details={"transfer_id": linked})
+    return replay, False
 
 
 # The non-negative rule sits in the WHERE so it is evaluated on the locked, latest row version.
@@ -266,6 +293,9 @@ def ledger_transfer(
     domain.entries_for(
         debit_account_id=debit.pk, credit_account_id=credit.pk, amount_cents=amount_cents
     )
+    request = _Request(
+        idempotency_key, TransferKind.POSTED, debit, credit, amount_cents, reason_code, actor, memo
+    )
     movements = _posting_movements(debit, credit, amount_cents)
     tracked = [m for m in movements if m.account.balance_tracked]
     if connection.vendor == "postgresql" and len(tracked) <= 1:
@@ -283,53 +313,16 @@ def ledger_transfer(
             created_at=created_at,
         )
         if transfer_id is not None:
-            return Transfer(
-                id=transfer_id,
-                idempotency_key=idempotency_key,
-                kind=TransferKind.POSTED.value,
-                debit_account_id=debit.pk,
-                credit_account_id=credit.pk,
-                amount_cents=amount_cents,
-                reason_code=reason_code,
-                actor=actor.label()[:100],
-                memo=memo[:255],
-                created_at=created_at,
-            )
-        replay = _replay_or_refuse(
-            idempotency_key=idempotency_key,
-            kind=TransferKind.POSTED,
-            debit=debit,
-            credit=credit,
-            amount_cents=amount_cents,
-            reason_code=reason_code,
-        )
-        assert replay is not None, "a posted transfer conflicts only on its idempotency key"
+            return request.row(transfer_id, created_at)
+        replay = _replay(request)
+        assert replay is not None, "a plain transfer conflicts only on its idempotency key"
         return replay
     with transaction.atomic(savepoint=False):
-        transfer = _insert_transfer(
-            idempotency_key=idempotency_key,
-            kind=TransferKind.POSTED,
-            debit=debit,
-            credit=credit,
-            amount_cents=amount_cents,
-            reason_code=reason_code,
-            actor=actor,
-            memo=memo,
-        )
-        if transfer is None:
-            replay = _replay_or_refuse(
-                idempotency_key=idempotency_key,
-                kind=TransferKind.POSTED,
-                debit=debit,
-                credit=credit,
-                amount_cents=amount_cents,
-                reason_code=reason_code,
-            )
-            assert replay is not None, "a posted transfer conflicts only on its idempotency key"
-            return replay
-        _apply(movements)
-        _write_entries(transfer)
-        _audit_transfer(transfer, actor)
+        transfer, inserted = _insert_or_replay(request)
+        if inserted:
+            _apply(movements)
+            _write_entries(transfer)
+            _audit_transfer(transfer, actor)
     return transfer
 
 
@@ -347,31 +340,29 @@ def ledger_hold(
     domain.entries_for(
         debit_account_id=debit.pk, credit_account_id=credit.pk, amount_cents=amount_cents
     )
+    request = _Request(
+        idempotency_key, TransferKind.PENDING, debit, credit, amount_cents, reason_code, actor, memo
+    )
     with transaction.atomic(savepoint=False):
-        transfer = _insert_transfer(
-            idempotency_key=idempotency_key,
-            kind=TransferKind.PENDING,
-            debit=debit,
-            credit=credit,
-            amount_cents=amount_cents,
-            reason_code=reason_code,
-            actor=actor,
-            memo=memo,
-        )
-        if transfer is None:
-            replay = _replay_or_refuse(
-                idempotency_key=idempotency_key,
-                kind=TransferKind.PENDING,
-                debit=debit,
-                credit=credit,
-                amount_cents=amount_cents,
-                reason_code=reason_code,
-            )
-            assert replay is not None
-            return replay
-        _apply(_hold_movements(debit, credit, amount_cents, +1))
-        _audit_transfer(transfer, actor)
+        transfer, inserted = _insert_or_replay(request)
+        if inserted:
+            _apply(_hold_movements(debit, credit, amount_cents, +1))
+            _audit_transfer(transfer, actor)
     return transfer
+
+
+def _settlement_movements(
+    kind: TransferKind, debit: Account, credit: Account, amount_cents: int
+) -> list[_Movement]:
+    """Release the hold; when posting, move the money in the same update of each account."""
+    movements = _hold_movements(debit, credit, amount_cents, -1)
+    if kind != TransferKind.POST_PENDING:
+        return movements
+    releases = {m.account.pk: m.held_delta_cents for m in movements}
+    return [
+        _Movement(posting.account, posting.balance_delta_cents, releases.get(posting.account.pk, 0))
+        for posting in _posting_movements(debit, credit, amount_cents)
+    ]
 
 
 def _resolve_pending(
@@ -387,45 +378,24 @@ def _resolve_pending(
         raise TransferNotPending(details={"transfer_id": pending.pk})
     debit = Account.objects.get(pk=pending.debit_account_id)
     credit = Account.objects.get(pk=pending.credit_account_id)
+    request = _Request(
+        idempotency_key,
+        kind,
+        debit,
+        credit,
+        pending.amount_cents,
+        reason_code,
+        actor,
+        memo,
+        pending_id=pending.pk,
+    )
     with transaction.atomic(savepoint=False):
-        transfer = _insert_transfer(
-            idempotency_key=idempotency_key,
-            kind=kind,
-            debit=debit,
-            credit=credit,
-            amount_cents=pending.amount_cents,
-            reason_code=reason_code,
-            actor=actor,
-            memo=memo,
-            pending_id=pending.pk,
-        )
-        if transfer is None:
-            replay = _replay_or_refuse(
-                idempotency_key=idempotency_key,
-                kind=kind,
-                debit=debit,
-                credit=credit,
-                amount_cents=pending.amount_cents,
-                reason_code=reason_code,
-            )
-            if replay is None or replay.pending_id != pending.pk:
-                raise TransferNotPending(details={"transfer_id": pending.pk})
-            return replay
-        movements = _hold_movements(debit, credit, pending.amount_cents, -1)
-        if kind == TransferKind.POST_PENDING:
-            by_account = {m.account.pk: m for m in movements}
-            for posting in _posting_movements(debit, credit, pending.amount_cents):
-                release = by_account.get(posting.account.pk)
-                by_account[posting.account.pk] = _Movement(
-                    posting.account,
-                    posting.balance_delta_cents,
-                    release.held_delta_cents if release else 0,
-                )
-            movements = list(by_account.values())
-        _apply(movements)
-        if kind == TransferKind.POST_PENDING:
-            _write_entries(transfer)
-        _audit_transfer(transfer, actor)
+        transfer, inserted = _insert_or_replay(request, taken=TransferNotPending)
+        if inserted:
+            _apply(_settlement_movements(kind, debit, credit, pending.amount_cents))
+            if kind == TransferKind.POST_PENDING:
+                _write_entries(transfer)
+            _audit_transfer(transfer, actor)
     return transfer
 
 
@@ -468,31 +438,21 @@ def ledger_reverse(
         raise TransferNotReversible(details={"transfer_id": transfer.pk})
     debit = Account.objects.get(pk=transfer.credit_account_id)
     credit = Account.objects.get(pk=transfer.debit_account_id)
+    request = _Request(
+        idempotency_key,
+        TransferKind.POSTED,
+        debit,
+        credit,
+        transfer.amount_cents,
+        reason_code,
+        actor,
+        memo,
+        reverses_id=transfer.pk,
+    )
     with transaction.atomic(savepoint=False):
-        reversal = _insert_transfer(
-            idempotency_key=idempotency_key,
-            kind=TransferKind.POSTED,
-            debit=debit,
-            credit=credit,
-            amount_cents=transfer.amount_cents,
-            reason_code=reason_code,
-            actor=actor,
-            memo=memo,
-            reverses_id=transfer.pk,
-        )
-        if reversal is None:
-            replay = _replay_or_refuse(
-                idempotency_key=idempotency_key,
-                kind=TransferKind.POSTED,
-                debit=debit,
-                credit=credit,
-                amount_cents=transfer.amount_cents,
-                reason_code=reason_code,
-            )
-            if replay is None or replay.reverses_id != transfer.pk:
-                raise TransferNotReversible(details={"transfer_id": transfer.pk})
-            return replay
-        _apply(_posting_movements(debit, credit, transfer.amount_cents))
-        _write_entries(reversal)
-        _audit_transfer(reversal, actor)
+        reversal, inserted = _insert_or_replay(request, taken=TransferNotReversible)
+        if inserted:
+            _apply(_posting_movements(debit, credit, transfer.amount_cents))
+            _write_entries(reversal)
+            _audit_transfer(reversal, actor)
     return reversal
