@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Callable
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from topup.audit.services import Actor
 
@@ -26,6 +27,12 @@ def chromium_path() -> str | None:
     if configured:
         return configured if os.path.exists(configured) else None
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Settings) -> None:
+    """The demo loader creates staff accounts; real PBKDF2 rounds would dominate the run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
-from pytest_django.fixtures import Settings
 
 from topup.cli.demo_data import demo_data_load
 from topup.core.worker import worker_drain
@@ -22,12 +21,6 @@ if TYPE_CHECKING:
 IDENTIFIED_WITH_FIVE_EUROS = "+32470000001"
 IDENTIFIED_EMPTY = "+32470000002"
 AWAITING_IDENTIFICATION = "+32470000003"
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings: Settings) -> None:
-    # The demo loader creates staff accounts; real password hashing would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -91,7 +91,6 @@ def http(live_server: LiveServer, settings: Settings) -> Iterator[Http]:
     settings.TOPUP_SIMULATOR_WEBHOOK_SECRET = SECRET
     settings.TOPUP_SIMULATOR_WEBHOOK_RETRY_BASE_S = 0
     settings.TOPUP_SIMULATOR_PENDING_RESOLVE_S = 0
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     demo_data_load()
     yield Http(live_server.url)
 
