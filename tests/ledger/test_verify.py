@@ -61,8 +61,11 @@ def test_a_stored_balance_that_differs_from_its_entries_is_reported(
 
 def test_an_unbalanced_transfer_is_reported(busy: tuple[Chart, Transfer, Transfer]) -> None:
     chart, transfer, _ = busy
-    debit_entry = transfer.entries.get(account=chart.clearing)
-    tamper(f"UPDATE {ENTRY} SET amount_cents = 1001 WHERE id = %s", debit_entry.pk)  # noqa: S608
+    tamper(
+        f"UPDATE {ENTRY} SET amount_cents = 1001 WHERE transfer_id = %s AND account_id = %s",  # noqa: S608
+        transfer.pk,
+        chart.clearing.pk,
+    )
     problems = ledger_verify()
     assert f"transfer {transfer.pk}: entries sum to 1, not 0" in problems
     assert f"transfer {transfer.pk}: no debit entry for its amount" in problems

@@ -88,11 +88,22 @@ class Transfer(models.Model):
     )
     amount_cents = models.BigIntegerField()
     reason_code = models.CharField(max_length=64)
-    pending = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="resolution"
+    # Unique only where set (partial indexes below): a plain posting pays for no index here.
+    pending = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resolutions",
+        db_index=False,
     )
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
+    reverses = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversals",
+        db_index=False,
     )
     actor = models.CharField(max_length=100, blank=True)
     memo = models.CharField(max_length=255, blank=True)
@@ -107,6 +118,16 @@ class Transfer(models.Model):
                 condition=~Q(debit_account=models.F("credit_account")),
                 name="ledger_transfer_two_accounts",
             ),
+            models.UniqueConstraint(
+                fields=["pending"],
+                condition=Q(pending__isnull=False),
+                name="ledger_transfer_settles_a_hold_once",
+            ),
+            models.UniqueConstraint(
+                fields=["reverses"],
+                condition=Q(reverses__isnull=False),
+                name="ledger_transfer_reversed_once",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -114,9 +135,16 @@ class Transfer(models.Model):
 
 
 class Entry(models.Model):
-    """One side of a posted transfer: positive cents debit the account, negative credit it."""
+    """One side of a posted transfer: positive cents debit the account, negative credit it.
 
-    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="entries")
+    Keyed by (transfer, account): one entry per account per transfer, and no sequence or
+    extra index to maintain on the hot path.
+    """
+
+    pk = models.CompositePrimaryKey("transfer_id", "account_id")
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     # Indexed through (account, transfer) below, which also serves lookups by account alone.
     account = models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="entries", db_index=False

@@ -22,7 +22,7 @@ def _transfer_problems() -> list[str]:
         f"transfer {row['transfer_id']}: entries sum to {row['total']}, not 0" for row in unbalanced
     )
     wrong_count = (
-        Transfer.objects.annotate(n=Count("entries"))
+        Transfer.objects.annotate(n=Count("entries__amount_cents"))
         .filter((Q(kind__in=_WITH_ENTRIES) & ~Q(n=2)) | (~Q(kind__in=_WITH_ENTRIES) & ~Q(n=0)))
         .order_by("id")
         .values_list("id", "kind", "n")
@@ -56,7 +56,7 @@ def _account_problems() -> list[str]:
         )
     }
     open_holds: dict[int, int] = {}
-    pending = Transfer.objects.filter(kind=TransferKind.PENDING, resolution__isnull=True)
+    pending = Transfer.objects.filter(kind=TransferKind.PENDING, resolutions__isnull=True)
     accounts = {a.pk: a for a in Account.objects.all()}
     for transfer in pending.only("debit_account_id", "credit_account_id", "amount_cents"):
         for account_id, is_debit in (
