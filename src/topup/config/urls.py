@@ -5,6 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("topup.config.ops")),
     path("", include("topup.channels.api.urls")),
     path("", include("topup.channels.web.urls")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from topup.catalog.models import Brand, Shop
+from topup.catalog.models import Brand, Plan, Shop
 from topup.ledger.models import Account
 
 
@@ -42,11 +42,32 @@ class Sim(models.Model):
     paid_account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="+")
     promo_account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="+")
     validity_until = models.DateField(null=True, blank=True)
+    plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return self.msisdn
+
+
+class SavedNumber(models.Model):
+    """A number the line's owner tops up often, with a nickname ("Mum", "Office phone")."""
+
+    owner = models.ForeignKey(Sim, on_delete=models.CASCADE, related_name="saved_numbers")
+    msisdn = models.CharField(max_length=16)
+    nickname = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["nickname", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "msisdn"], name="saved_number_once_per_owner")
+        ]
+
+    def __str__(self) -> str:
+        return self.nickname
 
 
 class IdentificationMethod(models.TextChoices):

@@ -1,4 +1,4 @@
-"""Self-care web pages. For now: the page the payment provider sends the customer back to."""
+"""TEMPORARY placeholders for the topup area: replaced by the real views in this change."""
 
 from __future__ import annotations
 
@@ -12,6 +12,14 @@ from topup.topups.models import TopupStatus
 from topup.topups.selectors import topup_order_get
 
 _WAITING = (TopupStatus.CREATED, TopupStatus.AWAITING_PAYMENT, TopupStatus.PAID)
+
+
+def topup_form(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    return HttpResponse("TEMPORARY: topup.topup_form is being built", status=501)
+
+
+def topup_confirm(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    return HttpResponse("TEMPORARY: topup.topup_confirm is being built", status=501)
 
 
 @require_GET
@@ -29,3 +37,11 @@ def topup_return(request: HttpRequest, order_id: str) -> HttpResponse:
         "credited": order.status == TopupStatus.CREDITED,
     }
     return render(request, "web/topup_return.html", context)
+
+
+def topup_status(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    return HttpResponse("TEMPORARY: topup.topup_status is being built", status=501)
+
+
+def topup_retry(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    return HttpResponse("TEMPORARY: topup.topup_retry is being built", status=501)

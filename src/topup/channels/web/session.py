@@ -1,0 +1,58 @@
+"""Who is logged in on the website: the line proven by a one-time code, kept in the session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from topup.audit.services import Actor
+from topup.subscribers.models import Sim
+
+_SESSION_SIM = "topup_sim_id"
+
+P = ParamSpec("P")
+R = TypeVar("R", bound=HttpResponse)
+
+
+def web_login(request: HttpRequest, *, sim: Sim) -> None:
+    """Start a fresh session for this line (a new session key defeats session fixation)."""
+    request.session.cycle_key()
+    request.session[_SESSION_SIM] = sim.pk
+
+
+def web_logout(request: HttpRequest) -> None:
+    request.session.flush()
+
+
+def web_current_sim(request: HttpRequest) -> Sim | None:
+    sim_id = request.session.get(_SESSION_SIM)
+    if not isinstance(sim_id, int):
+        return None
+    return Sim.objects.select_related("subscriber", "brand", "plan").filter(pk=sim_id).first()
+
+
+def web_actor(request: HttpRequest, sim: Sim | None = None) -> Actor:
+    """The audit actor of a web request: the logged-in line, else an anonymous visitor."""
+    return Actor(
+        actor_type="subscriber" if sim else "visitor",
+        actor_id=str(sim.pk) if sim else "",
+        ip_address=request.META.get("REMOTE_ADDR"),
+        request_id=str(request.META.get("TOPUP_REQUEST_ID", "")),
+    )
+
+
+def login_required_sim(view: Callable[..., R]) -> Callable[..., HttpResponse]:
+    """Views that need a logged-in line get it as `sim`; others are sent to the login page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        sim = web_current_sim(request)
+        if sim is None:
+            return redirect("web:login")
+        return view(request, *args, sim=sim, **kwargs)
+
+    return wrapper
