@@ -61,6 +61,8 @@ class Command(BaseCommand):
         lines = [
             "",
             "Topup demo",
+            f"  Website         {public_url}/   (log in with a number below; the SMS code is in",
+            "                  the outbox: `topup sms outbox --msisdn NUMBER --last`)",
             f"  API docs        {public_url}/api/v1/docs",
             f"  OpenAPI         {public_url}/api/v1/openapi.json",
             f"  Back office     {public_url}/admin/",
