@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from topup.catalog.models import Brand, Channel, Denomination, Limit, Operator, PaymentMethod
+from topup.catalog.models import (
+    Brand,
+    Channel,
+    Denomination,
+    Limit,
+    Operator,
+    PaymentMethod,
+    Plan,
+)
 
 
 def channel_get(*, code: str) -> Channel | None:
@@ -41,3 +49,15 @@ def operator_get() -> Operator:
 
 def brand_for_operator(*, operator: Operator) -> Brand | None:
     return Brand.objects.filter(operator=operator).order_by("id").first()
+
+
+MAX_PLANS = 100
+
+
+def plans_active(*, operator: Operator) -> list[Plan]:
+    """The operator's plans on sale, cheapest first (bounded: a catalogue, not a table scan)."""
+    return list(
+        Plan.objects.filter(active=True, brand__operator=operator).order_by("price_cents", "name")[
+            :MAX_PLANS
+        ]
+    )

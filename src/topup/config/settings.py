@@ -22,6 +22,7 @@ PRODUCTION = TOPUP_ENV == "production"
 DEMO_SECRET_KEY = "demo-insecure-secret-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 DEMO_FIELD_KEY = "ZGVtby1maWVsZC1lbmNyeXB0aW9uLWtleS0zMmJ5dGU="  # base64 of a 32-byte demo key
 DEMO_WEBHOOK_SECRET = "whsec_demo_simulator"  # noqa: S105 - the demo value, refused in production
+DEMO_IDP_CLIENT_SECRET = "idp_demo_client_secret"  # noqa: S105 - refused in production
 
 SECRET_KEY = os.environ.get("TOPUP_SECRET_KEY", DEMO_SECRET_KEY)
 DEBUG = os.environ.get("TOPUP_DEBUG", "0" if PRODUCTION else "1") == "1"
@@ -37,6 +38,10 @@ TOPUP_FIELD_ENCRYPTION_KEYS = [
 TOPUP_SIMULATOR_WEBHOOK_SECRET = os.environ.get(
     "TOPUP_SIMULATOR_WEBHOOK_SECRET", DEMO_WEBHOOK_SECRET
 )
+# The OpenID-Connect client this platform is at the identity provider (eID / itsme; the
+# simulator in the demo). The demo secret signs the simulator's id_tokens; production refuses it.
+TOPUP_IDP_CLIENT_ID = os.environ.get("TOPUP_IDP_CLIENT_ID", "topup-selfcare")
+TOPUP_IDP_CLIENT_SECRET = os.environ.get("TOPUP_IDP_CLIENT_SECRET", DEMO_IDP_CLIENT_SECRET)
 TOPUP_PUBLIC_URL = os.environ.get("TOPUP_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 TOPUP_SMS_GATEWAY = os.environ.get("TOPUP_SMS_GATEWAY", "outbox")
 TOPUP_ORDER_TTL_S = int(os.environ.get("TOPUP_ORDER_TTL_S", "1800"))
@@ -49,6 +54,7 @@ if PRODUCTION:
         "TOPUP_SECRET_KEY": SECRET_KEY == DEMO_SECRET_KEY,
         "TOPUP_FIELD_ENCRYPTION_KEYS": DEMO_FIELD_KEY in TOPUP_FIELD_ENCRYPTION_KEYS,
         "TOPUP_SIMULATOR_WEBHOOK_SECRET": TOPUP_SIMULATOR_WEBHOOK_SECRET == DEMO_WEBHOOK_SECRET,
+        "TOPUP_IDP_CLIENT_SECRET": TOPUP_IDP_CLIENT_SECRET == DEMO_IDP_CLIENT_SECRET,
     }
     refused = sorted(name for name, is_demo in demo_values.items() if is_demo)
     if refused:
@@ -76,6 +82,7 @@ INSTALLED_APPS = [
     "topup.subscribers",
     "topup.payments",
     "topup.messaging",
+    "topup.identity",
     "topup.topups",
     "topup.channels.api",
     "topup.channels.web",

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("topup.channels.api.urls")),
     path("", include("topup.channels.web.urls")),
     path("simulator/", include("topup.payments.simulator.urls")),
+    path("idp/", include("topup.identity.urls")),
 ]

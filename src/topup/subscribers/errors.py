@@ -87,3 +87,42 @@ class SimStatusChangeNotAllowed(Conflict):
 
 class InvalidAccessToken(AuthenticationRequired):
     """Unknown, expired or revoked bearer token: the same answer for each, to reveal nothing."""
+
+
+class SavedNumberIsOwn(ValidationFailed):
+    code = "saved_number_is_own"
+    default_message = _(
+        "This is your own number: it is always offered when you top up. Save another number."
+    )
+
+
+class SavedNumberExists(Conflict):
+    code = "saved_number_exists"
+    default_message = _("You have already saved this number.")
+
+
+class SavedNumbersLimit(Conflict):
+    code = "saved_numbers_limit"
+    default_message = _(
+        "You can save up to 20 numbers. Delete a number you no longer use, then add this one."
+    )
+
+
+class SavedNumberNicknameInvalid(ValidationFailed):
+    code = "invalid_nickname"
+    default_message = _("Give the number a nickname of 1 to 40 characters, for example “Mum”.")
+
+
+class SavedNumberNotFound(NotFound):
+    code = "saved_number_not_found"
+    default_message = _("This saved number no longer exists. Reload the page.")
+
+
+class LanguageNotOffered(ValidationFailed):
+    code = "language_not_offered"
+    default_message = _("Choose one of the languages in the list.")
+
+
+class LowBalanceAlertOutOfRange(ValidationFailed):
+    code = "low_balance_alert_out_of_range"
+    default_message = _("Choose an alert threshold between € 0 and € 100 (0 turns the alert off).")

@@ -21,6 +21,7 @@ from topup.subscribers.models import (
     IdentificationRecord,
     IdentificationStatus,
     LineHold,
+    SavedNumber,
     Sim,
     SimStatus,
 )
@@ -110,3 +111,8 @@ def identity_active_sim_count(
         .distinct()
         .count()
     )
+
+
+def saved_numbers_for(*, owner: Sim) -> list[SavedNumber]:
+    """The numbers this line's owner saved, by nickname."""
+    return list(SavedNumber.objects.filter(owner=owner).order_by("nickname", "id"))

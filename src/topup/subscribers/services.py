@@ -25,8 +25,16 @@ from topup.subscribers.errors import (
     InvalidAccessToken,
     InvalidIccid,
     InvalidMsisdn,
+    LanguageNotOffered,
+    LowBalanceAlertOutOfRange,
+    SavedNumberExists,
+    SavedNumberIsOwn,
+    SavedNumberNicknameInvalid,
+    SavedNumberNotFound,
+    SavedNumbersLimit,
     SimAlreadyExists,
     SimStatusChangeNotAllowed,
+    SubscriberNotIdentified,
 )
 from topup.subscribers.models import (
     AccessToken,
@@ -37,6 +45,7 @@ from topup.subscribers.models import (
     IdentificationStatus,
     LineHold,
     ReidentificationRequest,
+    SavedNumber,
     Sim,
     SimStatus,
     Subscriber,
@@ -519,3 +528,99 @@ def access_token_revoke(*, token: str, actor: Actor | None = None) -> None:
             object_id=stored.sim_id,
             data={"access_token_id": stored.pk},
         )
+
+
+# --- Saved numbers and preferences (the website's settings page) ---------------------------------
+
+MAX_SAVED_NUMBERS_PER_OWNER = 20
+MAX_NICKNAME_LENGTH = 40
+MAX_LOW_BALANCE_ALERT_CENTS = 10_000  # € 100.00
+
+
+def _nickname_cleaned(nickname: str) -> str:
+    cleaned = " ".join(nickname.split())
+    if not 1 <= len(cleaned) <= MAX_NICKNAME_LENGTH:
+        raise SavedNumberNicknameInvalid(details={"field": "nickname"})
+    return cleaned
+
+
+def saved_number_add(*, owner: Sim, msisdn: str, nickname: str, actor: Actor) -> SavedNumber:
+    """Save a number the owner tops up often; at most 20 per owner, each number once."""
+    e164 = _msisdn_normalized(msisdn)
+    cleaned_nickname = _nickname_cleaned(nickname)
+    if e164 == owner.msisdn:
+        raise SavedNumberIsOwn(details={"field": "msisdn"})
+    try:
+        with transaction.atomic():
+            # The owner's row is the lock that keeps two concurrent adds under the limit.
+            Sim.objects.select_for_update().filter(pk=owner.pk).first()
+            saved = SavedNumber.objects.filter(owner=owner)
+            if saved.filter(msisdn=e164).exists():
+                raise SavedNumberExists(details={"field": "msisdn"})
+            if saved.count() >= MAX_SAVED_NUMBERS_PER_OWNER:
+                raise SavedNumbersLimit(details={"limit": MAX_SAVED_NUMBERS_PER_OWNER})
+            saved_number = SavedNumber.objects.create(
+                owner=owner, msisdn=e164, nickname=cleaned_nickname
+            )
+            audit_record(
+                actor=actor,
+                action="subscribers.saved_number_added",
+                object_type="subscribers.sim",
+                object_id=owner.pk,
+                data={"saved_number_id": saved_number.pk},
+            )
+    except IntegrityError as error:
+        raise SavedNumberExists(details={"field": "msisdn"}) from error
+    return saved_number
+
+
+def saved_number_delete(*, owner: Sim, saved_number_id: int, actor: Actor) -> None:
+    """Forget a saved number; another owner's number is not found, as if it did not exist."""
+    with transaction.atomic():
+        deleted, _by_model = SavedNumber.objects.filter(owner=owner, pk=saved_number_id).delete()
+        if not deleted:
+            raise SavedNumberNotFound(details={"id": saved_number_id})
+        audit_record(
+            actor=actor,
+            action="subscribers.saved_number_deleted",
+            object_type="subscribers.sim",
+            object_id=owner.pk,
+            data={"saved_number_id": saved_number_id},
+        )
+
+
+def subscriber_preferences_update(
+    *, sim: Sim, preferred_language: str, low_balance_alert_cents: int, actor: Actor
+) -> Subscriber:
+    """The account language (website, SMS, receipts) and the low-balance alert threshold."""
+    language = preferred_language.strip().lower()
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise LanguageNotOffered(details={"field": "preferred_language"})
+    if not 0 <= low_balance_alert_cents <= MAX_LOW_BALANCE_ALERT_CENTS:
+        raise LowBalanceAlertOutOfRange(details={"field": "low_balance_alert_cents"})
+    if sim.subscriber_id is None:
+        raise SubscriberNotIdentified()
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().get(pk=sim.subscriber_id)
+        previous: dict[str, JsonValue] = {
+            "preferred_language": subscriber.preferred_language,
+            "low_balance_alert_cents": subscriber.low_balance_alert_cents,
+        }
+        subscriber.preferred_language = language
+        subscriber.low_balance_alert_cents = low_balance_alert_cents
+        subscriber.save(update_fields=["preferred_language", "low_balance_alert_cents"])
+        audit_record(
+            actor=actor,
+            action="subscribers.preferences_updated",
+            object_type="subscribers.subscriber",
+            object_id=subscriber.pk,
+            data={
+                "from": previous,
+                "to": {
+                    "preferred_language": language,
+                    "low_balance_alert_cents": low_balance_alert_cents,
+                },
+            },
+        )
+    sim.subscriber = subscriber
+    return subscriber

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.db.models import Sum
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
 
 from topup.subscribers.models import Sim
 from topup.topups.errors import TopupNotFound
@@ -48,3 +49,48 @@ def topup_amount_since_cents(
         queryset = queryset.filter(payment_instrument_hash=instrument_hash)
     total = queryset.aggregate(total=Sum("amount_cents"))["total"]
     return int(total or 0)
+
+
+MAX_FILTERED_ROWS = 5000  # the most one history read returns (a page, or a CSV export)
+
+
+def _orders_of_line(sim: Sim) -> QuerySet[TopupOrder]:
+    return TopupOrder.objects.filter(Q(sim=sim) | Q(requested_by=sim))
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """Midnight of this day in the operator's time zone: the customer's calendar, not UTC's."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def topup_orders_filtered(
+    *,
+    sim: Sim,
+    since: dt.date | None,
+    until: dt.date | None,
+    status: str | None,
+    target_sim_id: int | None,
+    limit: int,
+    offset: int,
+) -> list[TopupOrder]:
+    """This line's orders (credited to it or requested by it), newest first, narrowed by the
+    period (both days included), the status and the line credited."""
+    limit = max(1, min(limit, MAX_FILTERED_ROWS))
+    offset = max(0, offset)
+    queryset = _orders_of_line(sim)
+    if since is not None:
+        queryset = queryset.filter(created_at__gte=_day_start(since))
+    if until is not None:
+        queryset = queryset.filter(created_at__lt=_day_start(until + dt.timedelta(days=1)))
+    if status:
+        queryset = queryset.filter(status=status)
+    if target_sim_id is not None:
+        queryset = queryset.filter(sim_id=target_sim_id)
+    ordered = queryset.select_related("sim").order_by("-created_at", "-id")
+    return list(ordered[offset : offset + limit])
+
+
+def topup_order_lines_for_sim(*, sim: Sim) -> list[Sim]:
+    """The lines that appear in this line's history (itself and the numbers it topped up)."""
+    target_ids = _orders_of_line(sim).values("sim_id")
+    return list(Sim.objects.filter(pk__in=target_ids).order_by("msisdn"))

@@ -1,0 +1,1 @@
+"""Identification online: the identity-provider port, its simulator, and recording the result."""

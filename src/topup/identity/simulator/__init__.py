@@ -1,0 +1,1 @@
+"""The identity provider simulator: an OpenID-Connect-style eID / itsme provider for the demo."""
