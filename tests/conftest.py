@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from pytest_django.fixtures import Settings
 
+from tests.support import FakeClock
 from topup.audit.services import Actor
 
 # Set by scripts/run-tests (and .ci/run): a skipped environment is then a failure, not a note.
@@ -27,6 +29,14 @@ def chromium_path() -> str | None:
     if configured:
         return configured if os.path.exists(configured) else None
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """Stop the platform's clock at now; the test moves it with `clock.advance(seconds=...)`."""
+    fake = FakeClock(moment=dt.datetime.now(tz=dt.UTC).replace(microsecond=0))
+    monkeypatch.setattr("topup.core.clock.now", fake.now)
+    return fake
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -11,9 +10,8 @@ from typing import TYPE_CHECKING
 import pytest
 from django.test import Client
 
+from tests.support import sms_code_on_handset as code_on_handset
 from topup.cli.demo_data import demo_data_load
-from topup.core.worker import worker_drain
-from topup.messaging.selectors import sms_outbox_list
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
@@ -70,16 +68,6 @@ class Api:
 @pytest.fixture
 def api(client: Client) -> Api:
     return Api(client=client)
-
-
-def code_on_handset(msisdn: str) -> str:
-    """Deliver the queued SMS, then read the code the way the customer does."""
-    worker_drain()
-    messages = sms_outbox_list(msisdn=msisdn, last_only=True)
-    assert messages, f"no SMS reached {msisdn}"
-    match = re.search(r"\b(\d{6})\b", messages[0].body)
-    assert match is not None, "the SMS shows no six-digit code"
-    return match.group(1)
 
 
 def login(api: Api, msisdn: str) -> Api:

@@ -19,24 +19,6 @@ from topup.messaging.ports import OutgoingSms, SmsSendResult
 
 
 @dataclass
-class FakeClock:
-    moment: dt.datetime
-
-    def now(self) -> dt.datetime:
-        return self.moment
-
-    def advance(self, *, seconds: float) -> None:
-        self.moment += dt.timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    fake = FakeClock(moment=dt.datetime.now(tz=dt.UTC).replace(microsecond=0))
-    monkeypatch.setattr("topup.core.clock.now", fake.now)
-    return fake
-
-
-@dataclass
 class FlakyGateway:
     """Refuses the first `failures` messages (or raises), then accepts; remembers every call."""
 

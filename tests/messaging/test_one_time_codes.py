@@ -8,6 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from tests.support import FakeClock
 from topup.audit.models import AuditEvent
 from topup.core.errors import RateLimited
 from topup.messaging.errors import (
@@ -30,7 +31,7 @@ from topup.messaging.services import (
     otp_verify,
 )
 
-from .conftest import FakeClock, code_on_handset
+from .conftest import code_on_handset
 
 pytestmark = pytest.mark.django_db
 

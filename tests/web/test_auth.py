@@ -9,12 +9,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from tests.support import FakeClock, sms_code_on_handset
 from tests.web.conftest import (
     AWAITING_IDENTIFICATION,
     IDENTIFIED_EMPTY,
     IDENTIFIED_WITH_FIVE_EUROS,
-    FakeClock,
-    sms_code_on_handset,
     web_login,
 )
 from topup.messaging.selectors import sms_outbox_list

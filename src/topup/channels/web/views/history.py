@@ -175,19 +175,28 @@ def _rows(orders: list[TopupOrder], language: str) -> list[HistoryRow]:
     ]
 
 
-@login_required_sim
-def history(request: HttpRequest, *, sim: Sim) -> HttpResponse:
+def _filters(request: HttpRequest, sim: Sim) -> tuple[HistoryFilterForm, HistoryQuery]:
     form = HistoryFilterForm(request.GET or None, lines=topup_order_lines_for_sim(sim=sim))
-    query = _history_query(form) if form.is_bound else HistoryQuery()
-    orders = topup_orders_filtered(
+    return form, _history_query(form) if form.is_bound else HistoryQuery()
+
+
+def _orders(sim: Sim, query: HistoryQuery, *, limit: int, offset: int) -> list[TopupOrder]:
+    return topup_orders_filtered(
         sim=sim,
         since=query.since,
         until=query.until,
         status=query.status,
         target_sim_id=query.target_sim_id,
-        limit=PAGE_SIZE + 1,  # one more tells whether a next page exists
-        offset=(query.page - 1) * PAGE_SIZE,
+        limit=limit,
+        offset=offset,
     )
+
+
+@login_required_sim
+def history(request: HttpRequest, *, sim: Sim) -> HttpResponse:
+    form, query = _filters(request, sim)
+    orders = _orders(sim, query, limit=PAGE_SIZE + 1, offset=(query.page - 1) * PAGE_SIZE)
+    # One more row than shown tells whether a next page exists.
     has_next = len(orders) > PAGE_SIZE and query.page < MAX_PAGE
     context = {
         "form": form,
@@ -235,17 +244,8 @@ def _csv_row(order: TopupOrder, *, decimal_comma: bool) -> list[str]:
 def history_export(request: HttpRequest, *, sim: Sim) -> HttpResponse:
     """The filtered history as CSV: UTF-8 with a BOM (so Excel reads the accents and Chinese),
     ";" and a decimal comma for nl/fr/de, "," and a decimal point otherwise."""
-    form = HistoryFilterForm(request.GET or None, lines=topup_order_lines_for_sim(sim=sim))
-    query = _history_query(form) if form.is_bound else HistoryQuery()
-    orders = topup_orders_filtered(
-        sim=sim,
-        since=query.since,
-        until=query.until,
-        status=query.status,
-        target_sim_id=query.target_sim_id,
-        limit=MAX_EXPORT_ROWS,
-        offset=0,
-    )
+    _form, query = _filters(request, sim)
+    orders = _orders(sim, query, limit=MAX_EXPORT_ROWS, offset=0)
     decimal_comma = request.LANGUAGE_CODE in _DECIMAL_COMMA_LANGUAGES
     buffer = io.StringIO()
     buffer.write("\ufeff")
