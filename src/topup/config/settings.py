@@ -84,8 +84,11 @@ INSTALLED_APPS = [
     "topup.messaging",
     "topup.identity",
     "topup.topups",
+    "topup.shops",
+    "topup.visits",
     "topup.channels.api",
     "topup.channels.web",
+    "topup.channels.shop",
     "topup.cli",
 ]
 

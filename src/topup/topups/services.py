@@ -23,10 +23,11 @@ from topup.audit.services import Actor, audit_record
 from topup.catalog.models import Channel
 from topup.catalog.selectors import channel_get, channel_payment_methods
 from topup.core import clock
-from topup.core.errors import NotFound
+from topup.core.errors import InvariantViolation, NotFound
 from topup.core.metrics import TOPUP_TRANSITIONS
 from topup.core.money import CURRENCY, format_amount_for_locale
 from topup.ledger.errors import IdempotencyKeyReused
+from topup.ledger.models import Account
 from topup.ledger.services import ledger_provider_clearing_account, ledger_transfer
 from topup.messaging.models import SmsPurpose
 from topup.messaging.services import messaging_sms_send
@@ -55,6 +56,7 @@ logger = structlog.get_logger(__name__)
 
 SWEEP_BATCH_SIZE = 200
 RECONCILE_AFTER_S = 60  # ask the provider about orders whose webhook has not come by then
+COUNTER_PROVIDER = "counter"  # payment_provider of orders paid at a shop counter
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,9 @@ class TopupRequest:
     requested_by: Sim | None
     language: str
     instrument_hash: str = ""
+    # "counter": cash or a card terminal at a shop; paid and credited by
+    # topup_order_settle_at_counter, never sent to an online payment provider.
+    settlement: str = "online"
 
 
 def _fingerprint(request: TopupRequest, msisdn: str) -> str:
@@ -140,7 +145,11 @@ def _order_insert(
         amount_cents=request.amount_cents,
         currency=CURRENCY,
         payment_method=request.payment_method,
-        payment_provider=_provider_for(request.payment_method, channel),
+        payment_provider=(
+            COUNTER_PROVIDER
+            if request.settlement == "counter"
+            else _provider_for(request.payment_method, channel)
+        ),
         payment_instrument_hash=request.instrument_hash,
         language=request.language,
         created_at=now,
@@ -209,7 +218,7 @@ def topup_order_create(*, request: TopupRequest, actor: Actor) -> TopupOrder:
             )
             if existing is None:
                 raise
-    if existing.status == TopupStatus.CREATED:
+    if existing.status == TopupStatus.CREATED and existing.payment_provider != COUNTER_PROVIDER:
         _payment_start(order=existing, actor=actor)
         existing.refresh_from_db()
     return existing
@@ -254,12 +263,16 @@ def _payment_start(*, order: TopupOrder, actor: Actor) -> None:
         )
 
 
-def _credit(order: TopupOrder, *, actor: Actor) -> None:
-    """Post the credit and mark the order credited; the caller holds the order lock."""
+def _credit(order: TopupOrder, *, actor: Actor, funding: Account | None = None) -> None:
+    """Post the credit and mark the order credited; the caller holds the order lock.
+
+    The money comes from the provider's clearing account, or from `funding` for a counter
+    sale (the shop's cash drawer, a partner's float, the card terminal's clearing account).
+    """
     sim = Sim.objects.select_related("paid_account", "subscriber", "brand").get(pk=order.sim_id)
     transfer = ledger_transfer(
         idempotency_key=f"topup:{order.pk}:credit",
-        debit=ledger_provider_clearing_account(provider=order.payment_provider),
+        debit=funding or ledger_provider_clearing_account(provider=order.payment_provider),
         credit=sim.paid_account,
         amount_cents=order.amount_cents,
         reason_code="topup",
@@ -436,3 +449,31 @@ def topup_receipt_build(*, order: TopupOrder) -> Receipt:
         operator_address=operator.address,
         brand_name=sim.brand.name,
     )
+
+
+def topup_order_settle_at_counter(
+    *,
+    order_id: uuid.UUID | str,
+    funding: Account,
+    instrument_masked: str,
+    instrument_hash: str,
+    actor: Actor,
+) -> TopupOrder:
+    """Cash or card taken at a counter: pay and credit the order at once, in one transaction.
+
+    `funding` is the account the credit comes from. Calling it again for a settled order
+    changes nothing (the credit is posted once).
+    """
+    with transaction.atomic():
+        order = TopupOrder.objects.select_for_update().get(pk=order_id)
+        if order.payment_provider != COUNTER_PROVIDER:
+            raise InvariantViolation(f"top-up {order.pk} is not a counter sale")
+        if order.status != TopupStatus.CREATED:
+            return order
+        order.payment_instrument_masked = instrument_masked[:32]
+        order.payment_instrument_hash = instrument_hash[:64]
+        _transition(order, state.AWAITING_PAYMENT, actor=actor, cause="payment at the counter")
+        _transition(order, state.PAID, actor=actor, cause="paid at the counter")
+        _credit(order, actor=actor, funding=funding)
+        order.save()
+    return order

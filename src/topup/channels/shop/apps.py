@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ShopChannelConfig(AppConfig):
+    name = "topup.channels.shop"
+    label = "shop_channel"

@@ -1,0 +1,1 @@
+"""The agent console: staff-only pages under /shop/."""

@@ -1,0 +1,1 @@
+"""The public shop finder and visit booking under /shops/."""

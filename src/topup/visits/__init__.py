@@ -1,0 +1,1 @@
+"""Shop visits: queue tickets, bookings, opening hours, busy hours, and finding a shop."""
