@@ -5,6 +5,7 @@ Production (`TOPUP_ENV=production`) refuses to start with DEBUG or any demo secr
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -46,6 +47,17 @@ TOPUP_PUBLIC_URL = os.environ.get("TOPUP_PUBLIC_URL", "http://127.0.0.1:8000").r
 TOPUP_SMS_GATEWAY = os.environ.get("TOPUP_SMS_GATEWAY", "outbox")
 TOPUP_ORDER_TTL_S = int(os.environ.get("TOPUP_ORDER_TTL_S", "1800"))
 TOPUP_ACCESS_TOKEN_TTL_S = int(os.environ.get("TOPUP_ACCESS_TOKEN_TTL_S", "3600"))
+# Shop staff confirm their login with a TOTP code (django-otp); the demo lets its users skip it.
+TOPUP_STAFF_TWO_FACTOR_REQUIRED = (
+    os.environ.get("TOPUP_STAFF_TWO_FACTOR", "1" if PRODUCTION else "0") == "1"
+)
+# Staff may enrol their own first TOTP device (demo, development); in production an
+# administrator enrols devices in the admin, so a password alone never suffices.
+TOPUP_STAFF_SELF_ENROLMENT = (
+    os.environ.get("TOPUP_STAFF_SELF_ENROLMENT", "0" if PRODUCTION else "1") == "1"
+)
+# Receipt printer per shop code (tcp://host:9100, file:///dev/usb/lp0 or dummy:), as JSON.
+TOPUP_SHOP_PRINTERS: dict[str, str] = json.loads(os.environ.get("TOPUP_SHOP_PRINTERS", "{}"))
 
 if PRODUCTION:
     if DEBUG:
@@ -71,6 +83,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "ninja",
     "django_htmx",
     "django_tasks",
@@ -101,6 +115,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -1,7 +1,13 @@
 """URL map: each channel and the payment simulator mount their own urls."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
+
+if settings.TOPUP_STAFF_TWO_FACTOR_REQUIRED:
+    # Where staff need a second factor, the admin needs it too (django-otp's admin site).
+    admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -1,1 +1,1 @@
-"""The shop counter: staff and their shops, cash drawers and partner floats, counter sales, voids, till close."""
+"""The shop counter: staff, cash drawers and partner floats, counter sales, voids, till close."""

@@ -27,7 +27,7 @@ from topup.core.errors import InvariantViolation, NotFound
 from topup.core.metrics import TOPUP_TRANSITIONS
 from topup.core.money import CURRENCY, format_amount_for_locale
 from topup.ledger.errors import IdempotencyKeyReused
-from topup.ledger.models import Account
+from topup.ledger.models import Account, Transfer
 from topup.ledger.services import ledger_provider_clearing_account, ledger_transfer
 from topup.messaging.models import SmsPurpose
 from topup.messaging.services import messaging_sms_send
@@ -476,4 +476,21 @@ def topup_order_settle_at_counter(
         _transition(order, state.PAID, actor=actor, cause="paid at the counter")
         _credit(order, actor=actor, funding=funding)
         order.save()
+    return order
+
+
+def topup_order_void_at_counter(
+    *, order_id: uuid.UUID | str, reversal: Transfer, actor: Actor
+) -> TopupOrder:
+    """A counter sale voided by a manager: its credit was reversed; mark the order refunded."""
+    with transaction.atomic():
+        order = TopupOrder.objects.select_for_update().get(pk=order_id)
+        if order.payment_provider != COUNTER_PROVIDER or order.credit_transfer_id is None:
+            raise InvariantViolation(f"top-up {order.pk} is not a credited counter sale")
+        if reversal.reverses_id != order.credit_transfer_id:
+            raise InvariantViolation(f"transfer {reversal.pk} does not reverse top-up {order.pk}")
+        if order.status == TopupStatus.REFUNDED:
+            return order
+        _transition(order, state.REFUNDED, actor=actor, cause="voided at the counter")
+        order.save(update_fields=["status", "updated_at"])
     return order

@@ -13,6 +13,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from topup.cli.demo_data import DEMO_STAFF, DEMO_SUBSCRIBERS, demo_data_load
+from topup.shops.services import DEMO_SHOP_STAFF, shop_demo_setup
+from topup.visits.demo import visits_demo_setup
 
 
 class Command(BaseCommand):
@@ -29,6 +31,10 @@ class Command(BaseCommand):
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         loaded = demo_data_load()
+        # Both are idempotent: shop staff, cash drawers and the partner float; opening hours and
+        # a few weeks of queue history so the busy-hours chart has something to show.
+        shop_demo_setup()
+        visits_demo_setup()
         self.stdout.write("Demo data loaded." if loaded else "Demo data already present.")
         public_url = f"http://{host}:{port}"
         settings.TOPUP_PUBLIC_URL = public_url
@@ -66,9 +72,17 @@ class Command(BaseCommand):
             f"  API docs        {public_url}/api/v1/docs",
             f"  OpenAPI         {public_url}/api/v1/openapi.json",
             f"  Back office     {public_url}/admin/",
+            f"  Agent console   {public_url}/shop/   (staff below; two-factor is skipped in the",
+            "                  demo and required with TOPUP_ENV=production)",
+            f"  Shop finder     {public_url}/shops/",
             f"  Health          {public_url}/healthz   {public_url}/readyz   {public_url}/metrics",
             "  Staff logins for /admin/ (demo passwords; never use them elsewhere):",
             *[f"    {user:<16} {password}" for user, password, _group, _su in DEMO_STAFF],
+            *[
+                f"    {user:<16} {password}  ({role.label}, {shop})"
+                for user, password, shop, role in DEMO_SHOP_STAFF
+                if user not in {staff[0] for staff in DEMO_STAFF}
+            ],
             "  Subscribers (log in with the number; read the SMS code with",
             "  `topup sms outbox --msisdn NUMBER --last`):",
             *[

@@ -1,0 +1,1 @@
+"""Agent console views, one module per area; each view validates, calls one service, renders."""
