@@ -76,7 +76,7 @@ class Command(BaseCommand):
             "                  demo and required with TOPUP_ENV=production)",
             f"  Shop finder     {public_url}/shops/",
             f"  Health          {public_url}/healthz   {public_url}/readyz   {public_url}/metrics",
-            "  Staff logins for /admin/ (demo passwords; never use them elsewhere):",
+            "  Staff logins (demo passwords; admin at /admin/, shop staff at /shop/):",
             *[f"    {user:<16} {password}" for user, password, _group, _su in DEMO_STAFF],
             *[
                 f"    {user:<16} {password}  ({role.label}, {shop})"
