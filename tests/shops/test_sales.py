@@ -26,7 +26,12 @@ from topup.ledger.selectors import ledger_account_balance_cents
 from topup.ledger.services import ledger_provider_clearing_account
 from topup.shops.errors import CardDeclined, FloatExhausted, StaffNotAssigned, TerminalError
 from topup.shops.models import CounterSale, StaffMembership, StaffRole
-from topup.shops.selectors import shop_balance_cents, shop_sale_get, shop_sales_recent
+from topup.shops.selectors import (
+    shop_balance_cents,
+    shop_sale_get,
+    shop_sales_recent,
+    shop_sales_today,
+)
 from topup.shops.services import (
     commission_cents,
     shop_float_topup,
@@ -295,3 +300,14 @@ def test_another_shops_sale_is_not_shown(
     with pytest.raises(OtherShop):
         shop_sale_get(membership=ghent_agent, order_id=order.pk)
     assert shop_sales_recent(membership=ghent_agent) == []
+
+
+def test_todays_summary_counts_every_sale_of_the_day_in_the_database(
+    agent: StaffMembership,
+) -> None:
+    for _ in range(3):
+        shop_topup_cash(
+            membership=agent, msisdn=IDENTIFIED_EMPTY, amount_cents=1000, idempotency_key=key()
+        )
+    summary = shop_sales_today(membership=agent)
+    assert (summary.count, summary.total_cents) == (3, 3000)

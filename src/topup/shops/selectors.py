@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from topup.catalog.models import Shop
+from topup.core import clock
 from topup.core.errors import NotFound
 from topup.ledger.selectors import ledger_account_balance_cents
 from topup.receipts.zreport import ZReport, ZReportMethodTotal
@@ -34,6 +37,21 @@ def shop_sales_recent(
         .filter(shop_id=membership.shop_id)
         .order_by("-sold_at")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class SalesSummary:
+    count: int
+    total_cents: int
+
+
+def shop_sales_today(*, membership: StaffMembership) -> SalesSummary:
+    """Today's counter sales of this shop (Brussels calendar day), counted in the database."""
+    start = timezone.localtime(clock.now()).replace(hour=0, minute=0, second=0, microsecond=0)
+    totals = CounterSale.objects.filter(shop_id=membership.shop_id, sold_at__gte=start).aggregate(
+        n=Count("pk"), total=Sum("amount_cents")
+    )
+    return SalesSummary(count=totals["n"] or 0, total_cents=totals["total"] or 0)
 
 
 def shop_sale_get(*, membership: StaffMembership, order_id: uuid.UUID | str) -> CounterSale:

@@ -9,16 +9,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from topup.channels.shop.console.auth import staff_required
 from topup.channels.shop.console.context import console_render
-from topup.core import clock
 from topup.core.errors import ApplicationError
-from topup.shops.models import CounterSale, StaffMembership
-from topup.shops.selectors import RECENT_SALES_LIMIT, shop_balance_cents, shop_sales_recent
+from topup.shops.models import StaffMembership
+from topup.shops.selectors import (
+    RECENT_SALES_LIMIT,
+    shop_balance_cents,
+    shop_sales_recent,
+    shop_sales_today,
+)
 from topup.visits.services import queue_call_next, queue_ticket_finish, queue_wait_estimate
 
 _SESSION_TICKET = "shop_console_ticket"  # {"id": ..., "number": ...} of the called ticket
@@ -33,7 +36,7 @@ def home(request: HttpRequest, membership: StaffMembership) -> HttpResponse:
         "shop": membership.shop,
         "balance_cents": shop_balance_cents(shop=membership.shop),
         "sales": sales[:HOME_SALES_SHOWN],
-        "summary": _today_summary(sales),
+        "summary": shop_sales_today(membership=membership),
         "wait": queue_wait_estimate(shop=membership.shop),
         "ticket": _called_ticket(request),
     }
@@ -76,13 +79,6 @@ def queue_finish(request: HttpRequest, membership: StaffMembership) -> HttpRespo
         messages.error(request, str(error.message))
     request.session.pop(_SESSION_TICKET, None)
     return redirect("shop:home")
-
-
-def _today_summary(sales: list[CounterSale]) -> dict[str, int]:
-    """Today's count and total among the latest sales (a display figure; the Z report counts)."""
-    today = timezone.localdate(clock.now())
-    todays = [sale for sale in sales if timezone.localdate(sale.sold_at) == today]
-    return {"count": len(todays), "total_cents": sum(sale.amount_cents for sale in todays)}
 
 
 def _called_ticket(request: HttpRequest) -> dict[str, int] | None:
