@@ -100,9 +100,11 @@ INSTALLED_APPS = [
     "topup.topups",
     "topup.shops",
     "topup.visits",
+    "topup.kiosks",
     "topup.channels.api",
     "topup.channels.web",
     "topup.channels.shop",
+    "topup.channels.kiosk",
     "topup.cli",
 ]
 

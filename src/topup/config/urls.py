@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("topup.config.ops")),
     path("", include("topup.channels.api.urls")),
     path("", include("topup.channels.shop.urls")),
+    path("", include("topup.channels.kiosk.urls")),
     path("", include("topup.channels.web.urls")),
     path("simulator/", include("topup.payments.simulator.urls")),
     path("idp/", include("topup.identity.urls")),

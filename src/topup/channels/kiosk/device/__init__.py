@@ -1,0 +1,1 @@
+"""The kiosk screens: what a kiosk device shows, under /kiosk/."""

@@ -1,0 +1,1 @@
+"""The public "nearest kiosk" finder under /kiosks/."""

@@ -1,0 +1,1 @@
+"""The kiosk fleet: devices and their credentials, kiosk sessions, QR hand-off, heartbeats."""
