@@ -32,6 +32,10 @@ SYSTEM_ACCOUNTS: dict[str, tuple[AccountKind, domain.AccountType, bool, bool]] =
     "refunds": (AccountKind.REFUNDS, domain.AccountType.EXPENSE, False, True),
     "promotions": (AccountKind.PROMOTION_EXPENSE, domain.AccountType.EXPENSE, False, True),
     "equity": (AccountKind.EQUITY, domain.AccountType.EQUITY, False, True),
+    # Partner shops' commissions, and the differences found when a till is counted.
+    "commissions": (AccountKind.PROMOTION_EXPENSE, domain.AccountType.EXPENSE, False, True),
+    "cash_over": (AccountKind.REVENUE, domain.AccountType.INCOME, False, True),
+    "cash_short": (AccountKind.PROMOTION_EXPENSE, domain.AccountType.EXPENSE, False, True),
 }
 
 

@@ -29,6 +29,7 @@ from topup.ledger.services import (
     ledger_account_open,
     ledger_provider_clearing_account,
     ledger_reverse,
+    ledger_system_account,
     ledger_transfer,
 )
 from topup.payments.terminal.port import (
@@ -90,9 +91,6 @@ MAX_REASON_LENGTH = 255
 BASIS_POINTS_PER_UNIT = 10_000
 DEFAULT_PARTNER_COMMISSION_BASIS_POINTS = 300  # 3 %
 SHOP_CHANNEL = "shop"
-COMMISSIONS_ACCOUNT_CODE = "system:commissions"
-CASH_OVER_ACCOUNT_CODE = "system:cash_over"
-CASH_SHORT_ACCOUNT_CODE = "system:cash_short"
 BANK_PROVIDER = "bank"  # partners pay their float into the operator's bank account
 
 
@@ -197,43 +195,6 @@ def _safe_account(shop: Shop) -> Account:
         account_type=domain.AccountType.ASSET,
         owner_type="shop",
         owner_id=shop.code,
-    )
-
-
-def _commissions_account() -> Account:
-    # No commission kind exists in the ledger yet: an operator expense, like promotions.
-    return ledger_account_open(
-        code=COMMISSIONS_ACCOUNT_CODE,
-        name="Partner commissions",
-        kind=AccountKind.PROMOTION_EXPENSE,
-        account_type=domain.AccountType.EXPENSE,
-        owner_type="operator",
-        balance_tracked=False,
-        may_go_negative=True,
-    )
-
-
-def _cash_over_account() -> Account:
-    return ledger_account_open(
-        code=CASH_OVER_ACCOUNT_CODE,
-        name="Cash over (till closes)",
-        kind=AccountKind.REVENUE,
-        account_type=domain.AccountType.INCOME,
-        owner_type="operator",
-        balance_tracked=False,
-        may_go_negative=True,
-    )
-
-
-def _cash_short_account() -> Account:
-    return ledger_account_open(
-        code=CASH_SHORT_ACCOUNT_CODE,
-        name="Cash short (till closes)",
-        kind=AccountKind.PROMOTION_EXPENSE,
-        account_type=domain.AccountType.EXPENSE,
-        owner_type="operator",
-        balance_tracked=False,
-        may_go_negative=True,
     )
 
 
@@ -427,7 +388,7 @@ def _commission_post(
         return 0, None
     transfer = ledger_transfer(
         idempotency_key=f"shops:commission:{order.pk}",
-        debit=_commissions_account(),
+        debit=ledger_system_account(name="commissions"),
         credit=accounts.float_account,
         amount_cents=amount,
         reason_code="partner_commission",
@@ -824,8 +785,8 @@ def _difference_post(
     over = difference_cents > 0
     return ledger_transfer(
         idempotency_key=f"shops:till:{number}:difference",
-        debit=drawer if over else _cash_short_account(),
-        credit=_cash_over_account() if over else drawer,
+        debit=drawer if over else ledger_system_account(name="cash_short"),
+        credit=ledger_system_account(name="cash_over") if over else drawer,
         amount_cents=abs(difference_cents),
         reason_code="till_cash_over" if over else "till_cash_short",
         actor=actor,
