@@ -13,6 +13,7 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/topups/{order_id}", "get"),
     ("/api/v1/topups/{order_id}/receipt.pdf", "get"),
     ("/api/v1/payments/webhooks/simulator", "post"),
+    ("/api/v1/kiosks", "get"),
 }
 
 

@@ -23,22 +23,12 @@ def test_worker_once_runs_every_ready_task_and_exits() -> None:
     assert {DBTaskResult.objects.get(pk=r.id).status for r in results} == {"SUCCESSFUL"}
 
 
-def test_the_scheduler_enqueues_one_sweep_at_a_time() -> None:
-    assert worker_command.sweep_enqueue() is True
-    assert worker_command.sweep_enqueue() is True
-    sweeps = DBTaskResult.objects.filter(task_path="topup.topups.tasks.topup_sweep")
-    assert sweeps.count() == 1
-
-
-def test_the_scheduler_only_logs_when_the_sweep_does_not_exist(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(worker_command, "SWEEP_MODULE", "topup.topups.no_such_module")
-    assert worker_command.sweep_enqueue() is False
-    monkeypatch.setattr(worker_command, "SWEEP_MODULE", "topup.topups.tasks")
-    monkeypatch.setattr(worker_command, "SWEEP_TASK", "no_such_task")
-    assert worker_command.sweep_enqueue() is False
-    assert not DBTaskResult.objects.exists()
+def test_the_scheduler_enqueues_one_of_each_sweep_at_a_time() -> None:
+    assert worker_command.sweep_enqueue() == 2
+    assert worker_command.sweep_enqueue() == 0
+    paths = set(DBTaskResult.objects.values_list("task_path", flat=True))
+    assert paths == {"topup.topups.tasks.topup_sweep", "topup.kiosks.tasks.kiosk_sweep"}
+    assert DBTaskResult.objects.count() == 2
 
 
 def test_the_interval_is_bounded() -> None:

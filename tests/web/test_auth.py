@@ -338,3 +338,12 @@ def test_no_url_ever_carries_the_phone_number(
         assert response.status_code < 500
         for url in _urls_seen(response):
             assert digits not in url.replace(" ", "").replace("%20", ""), url
+
+
+def test_after_the_login_the_visitor_returns_to_the_page_they_asked_for(
+    client: Client, demo: None
+) -> None:
+    assert client.get("/history").headers["Location"].endswith("/login")
+    client.post("/login", {"msisdn": IDENTIFIED_WITH_FIVE_EUROS})
+    verified = client.post("/login/code", {"code": sms_code_on_handset(IDENTIFIED_WITH_FIVE_EUROS)})
+    assert verified.headers["Location"] == "/history"

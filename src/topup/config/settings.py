@@ -58,6 +58,14 @@ TOPUP_STAFF_SELF_ENROLMENT = (
 )
 # Receipt printer per shop code (tcp://host:9100, file:///dev/usb/lp0 or dummy:), as JSON.
 TOPUP_SHOP_PRINTERS: dict[str, str] = json.loads(os.environ.get("TOPUP_SHOP_PRINTERS", "{}"))
+# Receipt printer per kiosk code, as JSON (same URL forms as the shops').
+TOPUP_KIOSK_PRINTERS: dict[str, str] = json.loads(os.environ.get("TOPUP_KIOSK_PRINTERS", "{}"))
+# A kiosk screen left untouched this long is wiped back to the attract screen.
+TOPUP_KIOSK_IDLE_S = int(os.environ.get("TOPUP_KIOSK_IDLE_S", "60"))
+TOPUP_MAX_SIMS_PER_IDENTITY = int(os.environ.get("TOPUP_MAX_SIMS_PER_IDENTITY", "5"))
+TOPUP_VISITS_SLOT_CAPACITY = int(os.environ.get("TOPUP_VISITS_SLOT_CAPACITY", "2"))
+TOPUP_VISITS_SMS_SENDER_NAME = os.environ.get("TOPUP_VISITS_SMS_SENDER_NAME", "TopupShops")
+TOPUP_METRICS_TOKEN = os.environ.get("TOPUP_METRICS_TOKEN", "")
 
 if PRODUCTION:
     if DEBUG:

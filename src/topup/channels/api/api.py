@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from topup.channels.api.errors import install_error_handlers
-from topup.channels.api.routers import auth, me, payments, topups
+from topup.channels.api.routers import auth, kiosks, me, payments, topups
 
 API_PREFIX = "api/v1/"
 
@@ -26,3 +26,4 @@ api.add_router("/auth", auth.router)
 api.add_router("/me", me.router)
 api.add_router("/topups", topups.router)
 api.add_router("/payments", payments.router)
+api.add_router("/kiosks", kiosks.router)

@@ -1,1 +1,1 @@
-"""The kiosk channel: the kiosk screens (/kiosk/, device credential required) and the public kiosk finder (/kiosks/)."""
+"""The kiosk channel: device screens under /kiosk/ (credential required), finder under /kiosks/."""

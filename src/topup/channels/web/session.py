@@ -8,11 +8,13 @@ from typing import ParamSpec, TypeVar
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from topup.audit.services import Actor
 from topup.subscribers.models import Sim
 
 _SESSION_SIM = "topup_sim_id"
+_SESSION_NEXT = "topup_after_login"
 
 P = ParamSpec("P")
 R = TypeVar("R", bound=HttpResponse)
@@ -22,6 +24,16 @@ def web_login(request: HttpRequest, *, sim: Sim) -> None:
     """Start a fresh session for this line (a new session key defeats session fixation)."""
     request.session.cycle_key()
     request.session[_SESSION_SIM] = sim.pk
+
+
+def web_after_login_path(request: HttpRequest) -> str | None:
+    """The local page the visitor wanted before logging in (taken once), or None."""
+    path = request.session.pop(_SESSION_NEXT, None)
+    if not isinstance(path, str) or not url_has_allowed_host_and_scheme(
+        path, allowed_hosts=None, require_https=False
+    ):
+        return None
+    return path if path.startswith("/") and not path.startswith("//") else None
 
 
 def web_logout(request: HttpRequest) -> None:
@@ -52,6 +64,9 @@ def login_required_sim(view: Callable[..., R]) -> Callable[..., HttpResponse]:
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         sim = web_current_sim(request)
         if sim is None:
+            if request.method == "GET":
+                # Back here after the login (e.g. the phone that scanned a kiosk's QR code).
+                request.session[_SESSION_NEXT] = request.get_full_path()
             return redirect("web:login")
         return view(request, *args, sim=sim, **kwargs)
 

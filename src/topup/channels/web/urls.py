@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from topup.channels.web.views import account, auth, history, plans, preferences, topup, verify
+from topup.channels.web.views import (
+    account,
+    auth,
+    history,
+    kiosk_handoff,
+    plans,
+    preferences,
+    topup,
+    verify,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -34,4 +43,5 @@ urlpatterns = [
     path("verify/start", verify.verify_start, name="verify-start"),
     path("verify/callback", verify.verify_callback, name="verify-callback"),
     path("verify/shops", verify.verify_shops, name="verify-shops"),
+    path("kiosk-handoff/<str:token>", kiosk_handoff.kiosk_handoff, name="kiosk-handoff"),
 ]

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from topup.channels.web.session import web_current_sim, web_login, web_logout
+from topup.channels.web.session import web_after_login_path, web_current_sim, web_login, web_logout
 from topup.core import clock
 from topup.core.errors import ApplicationError
 from topup.messaging.errors import OtpInvalid, OtpResendTooSoon, OtpTooManyAttempts
@@ -77,7 +77,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return _code_page(request, msisdn=msisdn, error=error)
     web_login(request, sim=sim)
     request.session.pop(_SESSION_LOGIN_MSISDN, None)
-    return redirect("web:account")
+    return redirect(web_after_login_path(request) or "web:account")
 
 
 @require_POST

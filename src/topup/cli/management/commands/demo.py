@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from topup.cli.demo_data import DEMO_STAFF, DEMO_SUBSCRIBERS, demo_data_load
+from topup.kiosks.services import kiosks_demo_setup
 from topup.shops.services import DEMO_SHOP_STAFF, shop_demo_setup
 from topup.visits.demo import visits_demo_setup
 
@@ -35,10 +36,15 @@ class Command(BaseCommand):
         # a few weeks of queue history so the busy-hours chart has something to show.
         shop_demo_setup()
         visits_demo_setup()
+        kiosk_codes = kiosks_demo_setup()
         self.stdout.write("Demo data loaded." if loaded else "Demo data already present.")
         public_url = f"http://{host}:{port}"
         settings.TOPUP_PUBLIC_URL = public_url
         self._print_welcome(public_url)
+        self.stdout.write("  Kiosks (open in a browser, portrait 1080x1920; the link enrols it):")
+        for kiosk, code in kiosk_codes:
+            self.stdout.write(f"    {kiosk.name:<28} {public_url}/kiosk/enrol/{code}")
+        self.stdout.write(f"  Kiosk finder    {public_url}/kiosks/\n")
         if no_serve:
             return
         env = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import socket
 import threading
@@ -14,38 +13,35 @@ from django.db import close_old_connections
 from django_tasks_db.models import DBTaskResult
 
 from topup.core.worker import worker_build, worker_drain
+from topup.kiosks.tasks import kiosk_sweep
+from topup.topups.tasks import topup_sweep
 
-SWEEP_MODULE = "topup.topups.tasks"
-SWEEP_TASK = "topup_sweep"
 SWEEP_INTERVAL_S = 30.0
 MAX_INTERVAL_S = 60.0
 
 log = structlog.get_logger(__name__)
 
 
-def sweep_enqueue() -> bool:
-    """Enqueue the top-up sweep unless one is already waiting; False when the task is missing."""
-    try:
-        module = importlib.import_module(SWEEP_MODULE)
-    except ImportError:
-        log.warning("worker.sweep_missing", module=SWEEP_MODULE)
-        return False
-    task = getattr(module, SWEEP_TASK, None)
-    if task is None:
-        log.warning("worker.sweep_missing", module=SWEEP_MODULE, task=SWEEP_TASK)
-        return False
-    task_path = f"{SWEEP_MODULE}.{SWEEP_TASK}"
-    # A stalled worker must not pile up sweeps: one waiting sweep is enough.
-    if not DBTaskResult.objects.ready().filter(task_path=task_path).exists():
-        task.enqueue()
-    return True
+# The periodic sweeps: late payments reconciled, abandoned orders expired; silent kiosks taken
+# out of the finder and idle kiosk sessions wiped.
+PERIODIC_TASKS = (topup_sweep, kiosk_sweep)
+
+
+def sweep_enqueue() -> int:
+    """Enqueue each periodic sweep unless one is already waiting; how many were enqueued."""
+    enqueued = 0
+    for task in PERIODIC_TASKS:
+        # A stalled worker must not pile up sweeps: one waiting sweep of each kind is enough.
+        if not DBTaskResult.objects.ready().filter(task_path=task.module_path).exists():
+            task.enqueue()
+            enqueued += 1
+    return enqueued
 
 
 def _scheduler_loop(stop: threading.Event, interval_s: float) -> None:
     while not stop.wait(interval_s):
         try:
-            if not sweep_enqueue():
-                return
+            sweep_enqueue()
         except Exception:
             # A failed enqueue (database briefly away) must not kill the scheduler: retry later.
             log.exception("worker.sweep_enqueue_failed")

@@ -1,0 +1,1 @@
+"""The kiosk screens' views: device (enrolment, heartbeat, wipe), identity, and the purchase."""
