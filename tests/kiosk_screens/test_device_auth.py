@@ -113,3 +113,18 @@ def test_the_heartbeat_reports_whether_the_kiosk_may_sell(kiosk: KioskBrowser) -
     assert kiosk.post("/kiosk/heartbeat", {"printer_status": "melted"}).status_code == 422
     kiosk.device.refresh_from_db()
     assert kiosk.device.printer_status == "out_of_paper"
+
+
+def test_a_kiosk_credential_opens_no_customer_shop_or_back_office_page(
+    kiosk: KioskBrowser,
+) -> None:
+    """Even sent everywhere (a forged cookie path), the credential is only ever read by /kiosk/."""
+    credential = kiosk.client.cookies["topup_kiosk"].value
+    elsewhere = Client()
+    elsewhere.cookies["topup_kiosk"] = credential  # path "/": sent with every request
+    assert elsewhere.get("/account").headers["Location"].endswith("/login")
+    assert elsewhere.get("/history").headers["Location"].endswith("/login")
+    assert elsewhere.get("/shop/").headers["Location"].startswith("/shop/login")
+    assert elsewhere.get("/admin/").headers["Location"].startswith("/admin/login")
+    assert elsewhere.get("/api/v1/me").status_code == 401
+    assert elsewhere.get("/kiosk/").status_code == 200  # where it belongs, it still works
