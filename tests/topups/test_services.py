@@ -22,6 +22,7 @@ from topup.ledger.models import Transfer
 from topup.ledger.verify import ledger_verify
 from topup.messaging.models import SmsMessage
 from topup.payments.gateway import PaymentStatus
+from topup.payments.models import SimulatorPayment
 from topup.payments.services import payment_state_fetch
 from topup.payments.simulator.services import simulator_settings_update
 from topup.subscribers.models import HoldReason, Sim, SimStatus
@@ -251,3 +252,10 @@ def test_ledger_verify_command_passes_then_names_a_tampered_credit(
     with pytest.raises(CommandError):
         call_command("ledger", "verify")
     assert f"top-up {order.pk}" in capsys.readouterr().err
+
+
+def test_the_payment_provider_sees_the_number_masked(create_order: CreateOrder) -> None:
+    order = create_order()
+    payment = SimulatorPayment.objects.get(id=order.provider_payment_id)
+    assert payment.description == "Top-up 0470 •• •• 01"
+    assert "470000001" not in payment.description

@@ -45,6 +45,12 @@ def format_msisdn_national(e164: str) -> str:
     return f"{digits[:4]} {digits[4:6]} {digits[6:8]} {digits[8:]}"
 
 
+def format_msisdn_masked(e164: str) -> str:
+    """`+32470123456` → `0470 •• •• 56`: enough to recognise one's own number, not to read it."""
+    national = format_msisdn_national(e164)
+    return f"{national[:4]} •• •• {national[-2:]}"
+
+
 def normalize_iccid(text: str) -> str:
     """An ICCID is 19 or 20 digits starting with 89 (telecom), with a Luhn check digit."""
     digits = re.sub(r"[\s-]", "", text)

@@ -41,6 +41,7 @@ from topup.payments.gateway import (
 from topup.payments.services import payment_create, payment_state_fetch
 from topup.receipts.model import Receipt
 from topup.subscribers.models import Sim
+from topup.subscribers.numbers import format_msisdn_masked
 from topup.subscribers.selectors import sim_get_by_msisdn, sim_topup_check
 from topup.topups import state
 from topup.topups.errors import (
@@ -232,7 +233,8 @@ def _payment_request(order: TopupOrder) -> PaymentRequest:
         amount_cents=order.amount_cents,
         currency=order.currency,
         method=order.payment_method,
-        description=f"Top-up {order.sim.msisdn}",
+        # The provider shows this on its page and statements: the number, masked.
+        description=f"Top-up {format_msisdn_masked(order.sim.msisdn)}",
         return_url=f"{base}/topups/{order.pk}/return",
         webhook_url=f"{base}/api/v1/payments/webhooks/{order.payment_provider}",
         language=order.language,

@@ -26,7 +26,7 @@ from topup.messaging.services import (
     otp_request,
     otp_verify,
 )
-from topup.subscribers.numbers import format_msisdn_national
+from topup.subscribers.numbers import format_msisdn_masked
 from topup.subscribers.selectors import sim_get_by_msisdn
 
 # The number a code was sent to, until the code is accepted.
@@ -142,7 +142,7 @@ def _code_page(
         return redirect("web:login")
     issued = otp_issued_from(one_time_code=last, sender_name=last.sms.sender_name)
     context = {
-        "msisdn_masked": _msisdn_masked(msisdn),
+        "msisdn_masked": format_msisdn_masked(msisdn),
         "issued": issued,
         "resend_wait_s": _seconds_until(issued.resend_available_at),
         "error": error,
@@ -184,9 +184,3 @@ def wait_text(seconds: int) -> str:
 
 def _seconds_until(moment: dt.datetime) -> int:
     return max(0, math.ceil((moment - clock.now()).total_seconds()))
-
-
-def _msisdn_masked(e164: str) -> str:
-    """`0470 •• •• 56`: enough to recognise one's own number on a shared screen."""
-    national = format_msisdn_national(e164)
-    return f"{national[:4]} •• •• {national[-2:]}"
