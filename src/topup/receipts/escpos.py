@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from escpos.printer import Dummy
 
 from topup.core.money import format_amount_for_locale
+from topup.receipts.labels import channel_label, payment_method_label
 from topup.receipts.model import Receipt
-from topup.receipts.pdf import _CHANNELS, _PAYMENT_METHODS, _format_issued_at, receipt_language
+from topup.receipts.pdf import _format_issued_at, receipt_language
 
 # Font A of python-escpos's default profile on 80 mm paper. 58 mm printers have 32 columns.
 LINE_COLUMNS: Final = 42
@@ -134,14 +135,14 @@ def _write_header(device: EscposCommands, receipt: Receipt) -> None:
 
 
 def _write_facts(device: EscposCommands, receipt: Receipt, language: str) -> None:
-    method = str(_PAYMENT_METHODS.get(receipt.payment_method, receipt.payment_method))
+    method = payment_method_label(receipt.payment_method)
     if receipt.payment_instrument_masked:
         method = f"{method} {receipt.payment_instrument_masked}"
     facts = (
         (_("Receipt number"), receipt.receipt_number),
         (_("Date"), _format_issued_at(receipt.issued_at, language)),
         (_("Mobile number"), receipt.msisdn),
-        (_("Channel"), str(_CHANNELS.get(receipt.channel, receipt.channel))),
+        (_("Channel"), channel_label(receipt.channel)),
         (_("Payment method"), method),
         (_("Order reference"), receipt.order_id),
     )

@@ -12,12 +12,12 @@ import pylopdf_fonts_zh_cn
 from babel.dates import format_datetime
 from django.conf import settings
 from django.utils import translation
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
 from topup.core.money import format_amount_for_locale
+from topup.receipts.labels import channel_label, payment_method_label
 from topup.receipts.model import Receipt
 
 # fontTools logs every subsetting step at INFO; that is noise in the request log.
@@ -35,20 +35,6 @@ _BABEL_LOCALES: Final = {
 }
 _LABEL_WIDTH_MM: Final = 46
 _A5_MM: Final = (148.0, 210.0)
-
-_CHANNELS: Final[dict[str, str | Promise]] = {
-    "online": _("Online"),
-    "shop": _("Shop counter"),
-    "kiosk": _("Self-service kiosk"),
-}
-_PAYMENT_METHODS: Final[dict[str, str | Promise]] = {
-    "card": _("Visa / Mastercard"),
-    "bancontact": _("Bancontact"),
-    "alipay": _("Alipay"),
-    "wechat_pay": _("WeChat Pay"),
-    "sepa_direct_debit": _("SEPA direct debit"),
-    "cash": _("Cash"),
-}
 
 
 @cache
@@ -104,14 +90,14 @@ def _write_header(pdf: FPDF, receipt: Receipt) -> None:
 
 
 def _write_facts(pdf: FPDF, receipt: Receipt, language: str) -> None:
-    method = str(_PAYMENT_METHODS.get(receipt.payment_method, receipt.payment_method))
+    method = payment_method_label(receipt.payment_method)
     if receipt.payment_instrument_masked:
         method = f"{method} {receipt.payment_instrument_masked}"
     facts = (
         (_("Receipt number"), receipt.receipt_number),
         (_("Date"), _format_issued_at(receipt.issued_at, language)),
         (_("Mobile number"), receipt.msisdn),
-        (_("Channel"), str(_CHANNELS.get(receipt.channel, receipt.channel))),
+        (_("Channel"), channel_label(receipt.channel)),
         (_("Payment method"), method),
         (_("Order reference"), receipt.order_id),
     )

@@ -22,10 +22,10 @@ from topup.receipts.escpos import (
     escpos_rule,
     escpos_title,
 )
+from topup.receipts.labels import payment_method_label
 from topup.receipts.pdf import (
     _A5_MM,
     _FONT_FAMILY,
-    _PAYMENT_METHODS,
     _font_path,
     _format_issued_at,
     receipt_language,
@@ -145,7 +145,7 @@ def _facts(report: ZReport, language: str) -> list[tuple[str, str]]:
 def _sales_rows(report: ZReport, language: str) -> list[tuple[str, str]]:
     rows = []
     for line in report.sales_by_method:
-        method = str(_PAYMENT_METHODS.get(line.method, line.method))
+        method = payment_method_label(line.method)
         rows.append(
             (f"{method} ({line.count})", format_amount_for_locale(line.total_cents, language))
         )

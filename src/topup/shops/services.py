@@ -162,25 +162,23 @@ def shop_accounts_open(*, shop: Shop) -> ShopAccounts:
             },
         )
         if shop.kind == ShopKind.OPERATOR and accounts.cash_drawer_id is None:
-            accounts.cash_drawer = ledger_account_open(
-                code=f"shop:{shop.code}:cash_drawer",
-                name=f"Cash drawer {shop.name}",
-                kind=AccountKind.SHOP_CASH_DRAWER,
-                account_type=domain.AccountType.ASSET,
-                owner_type="shop",
-                owner_id=shop.code,
+            accounts.cash_drawer = _shop_account(
+                shop,
+                "cash_drawer",
+                "Cash drawer",
+                AccountKind.SHOP_CASH_DRAWER,
+                domain.AccountType.ASSET,
             )
             accounts.save(update_fields=["cash_drawer"])
         if shop.kind == ShopKind.PARTNER and accounts.float_account_id is None:
             # What the operator owes the partner for value it prepaid: a liability that
             # can never go negative (CHECK + row lock), so a sale cannot exceed the float.
-            accounts.float_account = ledger_account_open(
-                code=f"shop:{shop.code}:float",
-                name=f"Partner float {shop.name}",
-                kind=AccountKind.PARTNER_FLOAT,
-                account_type=domain.AccountType.LIABILITY,
-                owner_type="shop",
-                owner_id=shop.code,
+            accounts.float_account = _shop_account(
+                shop,
+                "float",
+                "Partner float",
+                AccountKind.PARTNER_FLOAT,
+                domain.AccountType.LIABILITY,
             )
             accounts.save(update_fields=["float_account"])
     return accounts
@@ -188,11 +186,20 @@ def shop_accounts_open(*, shop: Shop) -> ShopAccounts:
 
 def _safe_account(shop: Shop) -> Account:
     """Cash taken out of the drawer at the till close, waiting for the bank deposit."""
+    return _shop_account(
+        shop, "safe", "Safe / bank deposit", AccountKind.SHOP_CASH_DRAWER, domain.AccountType.ASSET
+    )
+
+
+def _shop_account(
+    shop: Shop, suffix: str, name: str, kind: AccountKind, account_type: domain.AccountType
+) -> Account:
+    """One of the shop's own tracked ledger accounts (opening it again returns the same one)."""
     return ledger_account_open(
-        code=f"shop:{shop.code}:safe",
-        name=f"Safe / bank deposit {shop.name}",
-        kind=AccountKind.SHOP_CASH_DRAWER,
-        account_type=domain.AccountType.ASSET,
+        code=f"shop:{shop.code}:{suffix}",
+        name=f"{name} {shop.name}",
+        kind=kind,
+        account_type=account_type,
         owner_type="shop",
         owner_id=shop.code,
     )

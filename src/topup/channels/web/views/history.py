@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from topup.channels.web.session import login_required_sim
 from topup.core.money import format_amount, format_amount_for_locale
+from topup.receipts.labels import channel_label, payment_method_label
 from topup.receipts.model import Receipt
 from topup.receipts.pdf import receipt_render_pdf
 from topup.subscribers.models import Sim
@@ -56,20 +57,6 @@ STATUS_WORDS: Final[dict[str, str | Promise]] = {
     TopupStatus.EXPIRED: _("Expired, not paid"),
     TopupStatus.REFUNDED: _("Refunded"),
 }
-# The same words as on the PDF receipt (topup.receipts.pdf), so one translation serves both.
-CHANNEL_WORDS: Final[dict[str, str | Promise]] = {
-    "online": _("Online"),
-    "shop": _("Shop counter"),
-    "kiosk": _("Self-service kiosk"),
-}
-PAYMENT_METHOD_WORDS: Final[dict[str, str | Promise]] = {
-    "card": _("Visa / Mastercard"),
-    "bancontact": _("Bancontact"),
-    "alipay": _("Alipay"),
-    "wechat_pay": _("WeChat Pay"),
-    "sepa_direct_debit": _("SEPA direct debit"),
-    "cash": _("Cash"),
-}
 
 
 def _status_words(status: str) -> str:
@@ -77,7 +64,7 @@ def _status_words(status: str) -> str:
 
 
 def _method_words(method: str, instrument_masked: str) -> str:
-    words = str(PAYMENT_METHOD_WORDS.get(method, method))
+    words = payment_method_label(method)
     return f"{words} {instrument_masked}" if instrument_masked else words
 
 
@@ -297,7 +284,7 @@ def _receipt_view(receipt: Receipt, language: str) -> ReceiptView:
     return ReceiptView(
         receipt=receipt,
         number=format_msisdn_national(receipt.msisdn),
-        channel=str(CHANNEL_WORDS.get(receipt.channel, receipt.channel)),
+        channel=channel_label(receipt.channel),
         method=_method_words(receipt.payment_method, receipt.payment_instrument_masked),
         amount=format_amount_for_locale(receipt.amount_cents, language),
         net_amount=format_amount_for_locale(receipt.net_cents, language),

@@ -30,6 +30,7 @@ from topup.core import clock
 from topup.core.errors import ApplicationError
 from topup.core.money import AmountParseError, format_amount, parse_amount_cents
 from topup.core.money import format_amount_for_locale as money
+from topup.receipts.labels import payment_method_label
 from topup.subscribers.models import Sim
 from topup.subscribers.numbers import format_msisdn_national
 from topup.subscribers.selectors import (
@@ -40,6 +41,7 @@ from topup.subscribers.selectors import (
     sim_topup_check,
 )
 from topup.topups.errors import InvalidAmount, TopupNotFound
+from topup.topups.failures import failure_reason_message
 from topup.topups.limits import topup_amount_check
 from topup.topups.models import TopupOrder, TopupStatus
 from topup.topups.selectors import topup_order_get
@@ -51,32 +53,6 @@ _OTHER: Final = "other"
 PENDING_LONG_AFTER_S: Final = 120
 _WAITING: Final = (TopupStatus.CREATED, TopupStatus.AWAITING_PAYMENT, TopupStatus.PAID)
 _RETRYABLE: Final = (TopupStatus.FAILED, TopupStatus.EXPIRED)
-
-# The same words as on the receipt, so one translation serves both.
-PAYMENT_METHOD_NAMES: Final[dict[str, Promise]] = {
-    "card": _("Visa / Mastercard"),
-    "bancontact": _("Bancontact"),
-    "alipay": _("Alipay"),
-    "wechat_pay": _("WeChat Pay"),
-    "sepa_direct_debit": _("SEPA direct debit"),
-    "cash": _("Cash"),
-}
-
-FAILURE_REASONS: Final[dict[str, Promise]] = {
-    "insufficient_funds": _(
-        "Your bank refused the payment because there is not enough money on the account or card."
-    ),
-    "card_declined": _(
-        "Your card was declined by the bank. Try another card or another payment method."
-    ),
-    "provider_unreachable": _(
-        "We could not reach the payment provider. Try again in a few minutes, or choose another "
-        "payment method."
-    ),
-    "canceled_by_customer": _("The payment was cancelled on the payment page."),
-    "expired": _("The payment was not completed in time, so this top-up expired."),
-}
-_FAILURE_UNKNOWN: Final = _("The payment did not go through.")
 
 
 # --- The pending choice, kept in the session between the form and the confirmation -------------
@@ -121,7 +97,7 @@ def _method_choices(channel: Channel, chosen: str) -> list[dict[str, object]]:
     return [
         {
             "code": method.code,
-            "name": PAYMENT_METHOD_NAMES.get(method.code, method.code),
+            "name": payment_method_label(method.code),
             "checked": method.code == chosen,
         }
         for method in channel_payment_methods(channel=channel)
@@ -305,7 +281,7 @@ def _confirm_context(request: HttpRequest, pending: PendingTopup, target: Sim) -
         "masked_name": sim_masked_name(sim=target),
         "own_number": viewer is not None and viewer.pk == target.pk,
         "amount": money(pending.amount_cents, request.LANGUAGE_CODE),
-        "method_name": PAYMENT_METHOD_NAMES.get(pending.payment_method, pending.payment_method),
+        "method_name": payment_method_label(pending.payment_method),
         "idempotency_key": pending.idempotency_key,
     }
 
@@ -377,7 +353,7 @@ def topup_confirm(request: HttpRequest) -> HttpResponse:
     if order.status == TopupStatus.FAILED:
         # Refused before any payment page (provider unreachable), or a resubmitted page of a
         # failed payment: say why, with a fresh key for the next attempt.
-        reason = FAILURE_REASONS.get(order.failure_reason, _FAILURE_UNKNOWN)
+        reason = failure_reason_message(order.failure_reason)
         # Not 503: the session (with the fresh key) is saved only for responses below 500.
         return _confirm_render(request, pending, target, error=reason)
     # A resubmitted page for an order that has moved on: follow that order, never pay twice.
@@ -425,7 +401,7 @@ def _status_context(request: HttpRequest, order: TopupOrder) -> dict[str, object
         balance = sim_balance(sim=order.sim)
         context["balance"] = money(balance.paid_cents + balance.promo_cents, language)
     if state == "failed":
-        context["failure_text"] = FAILURE_REASONS.get(order.failure_reason, _FAILURE_UNKNOWN)
+        context["failure_text"] = failure_reason_message(order.failure_reason)
         context["methods"] = _method_choices(_online_channel(), order.payment_method)
     return context
 

@@ -46,25 +46,11 @@ from topup.kiosks.services import (
 )
 from topup.subscribers.numbers import format_msisdn_national
 from topup.topups.errors import ReceiptNotAvailable
+from topup.topups.failures import FAILURE_REASON_MESSAGES, failure_reason_message
 from topup.topups.models import TopupOrder, TopupStatus
 from topup.topups.services import topup_receipt_build
 
 _WAITING: Final = (TopupStatus.CREATED, TopupStatus.AWAITING_PAYMENT, TopupStatus.PAID)
-FAILURE_REASONS: Final[dict[str, Promise]] = {
-    "insufficient_funds": _(
-        "Your bank refused the payment because there is not enough money on the account or card."
-    ),
-    "card_declined": _(
-        "Your card was declined by the bank. Try another card or another payment method."
-    ),
-    "provider_unreachable": _(
-        "We could not reach the payment provider. Try again in a few minutes, or choose another "
-        "payment method."
-    ),
-    "canceled_by_customer": _("The payment was cancelled on the payment page."),
-    "expired": _("The payment was not completed in time, so this top-up expired."),
-}
-_FAILURE_UNKNOWN: Final = _("The payment did not go through.")
 PRINTER_REASONS: Final[dict[str, Promise]] = {
     "out_of_paper": _("The printer is out of paper."),
     "offline": _("The printer is not working."),
@@ -240,13 +226,13 @@ def _pay_key(request: HttpRequest) -> str | None:
 def _refusal_text(error: ApplicationError) -> str:
     """A declined card says why (the bank's reason) in plain words; other refusals say theirs."""
     reason = error.details.get("reason")
-    if isinstance(reason, str) and reason in FAILURE_REASONS:
-        return str(FAILURE_REASONS[reason])
+    if isinstance(reason, str) and reason in FAILURE_REASON_MESSAGES:
+        return str(failure_reason_message(reason))
     return str(error.message)
 
 
 def _failure_text(order: TopupOrder) -> str:
-    return str(FAILURE_REASONS.get(order.failure_reason, _FAILURE_UNKNOWN))
+    return str(failure_reason_message(order.failure_reason))
 
 
 @require_POST
