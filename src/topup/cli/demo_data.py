@@ -40,7 +40,12 @@ DEMO_STAFF = (
     # username, password, group, superuser
     ("admin", "demo-admin-2026", "operations", True),
     ("agent.brussels", "demo-agent-2026", "shop_agent", False),
+    # One back-office user per role (/backoffice/); two in customer service for four eyes.
     ("cs.demo", "demo-cs-2026", "customer_service", False),
+    ("cs.lead", "demo-cslead-2026", "customer_service", False),
+    ("compliance.demo", "demo-compliance-2026", "compliance", False),
+    ("finance.demo", "demo-finance-2026", "finance", False),
+    ("ops.demo", "demo-ops-2026", "operations", False),
 )
 
 _CHANNEL_METHODS = {

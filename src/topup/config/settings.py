@@ -66,6 +66,18 @@ TOPUP_MAX_SIMS_PER_IDENTITY = int(os.environ.get("TOPUP_MAX_SIMS_PER_IDENTITY", 
 TOPUP_VISITS_SLOT_CAPACITY = int(os.environ.get("TOPUP_VISITS_SLOT_CAPACITY", "2"))
 TOPUP_VISITS_SMS_SENDER_NAME = os.environ.get("TOPUP_VISITS_SMS_SENDER_NAME", "TopupShops")
 TOPUP_METRICS_TOKEN = os.environ.get("TOPUP_METRICS_TOKEN", "")
+# Back office (issue 6). Refunds and goodwill credits above this amount need a second person.
+TOPUP_FOUR_EYES_THRESHOLD_CENTS = int(os.environ.get("TOPUP_FOUR_EYES_THRESHOLD_CENTS", "2000"))
+# Identification data is kept this long after a line ends or a record is superseded, then erased.
+TOPUP_IDENTIFICATION_RETENTION_DAYS = int(
+    os.environ.get("TOPUP_IDENTIFICATION_RETENTION_DAYS", "365")
+)
+# Re-identifications of one line within 90 days above which compliance looks at it.
+TOPUP_REIDENTIFICATION_REVIEW_LIMIT = int(
+    os.environ.get("TOPUP_REIDENTIFICATION_REVIEW_LIMIT", "2")
+)
+# Dashboards: an order waiting for its payment longer than this is shown as stuck.
+TOPUP_DASHBOARD_PENDING_MINUTES = int(os.environ.get("TOPUP_DASHBOARD_PENDING_MINUTES", "15"))
 
 if PRODUCTION:
     if DEBUG:
@@ -109,10 +121,16 @@ INSTALLED_APPS = [
     "topup.shops",
     "topup.visits",
     "topup.kiosks",
+    "topup.staff",
+    "topup.disputes",
+    "topup.compliance",
+    "topup.finance",
+    "topup.dashboards",
     "topup.channels.api",
     "topup.channels.web",
     "topup.channels.shop",
     "topup.channels.kiosk",
+    "topup.channels.backoffice",
     "topup.cli",
 ]
 
@@ -221,6 +239,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
+        # Not covered by default-src: without it an injected <base> re-points every relative link.
+        "base-uri": ["'none'"],
     }
 }
 

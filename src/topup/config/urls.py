@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("topup.config.ops")),
     path("", include("topup.channels.api.urls")),
+    path("backoffice/", include("topup.channels.backoffice.urls")),
     path("", include("topup.channels.shop.urls")),
     path("", include("topup.channels.kiosk.urls")),
     path("", include("topup.channels.web.urls")),

@@ -79,6 +79,7 @@ DEFAULT_PRINTER_URL: Final = "dummy:"
 PRINTER_STATUSES: Final = frozenset({"ok", "out_of_paper", "offline"})
 
 _CREDENTIAL_SALT: Final = "topup.kiosks.credential"
+_HEX_DIGITS: Final = frozenset("0123456789abcdef")
 _ENROLMENT_SALT: Final = "topup.kiosks.enrolment"
 _HANDOFF_SALT: Final = "topup.kiosks.qr_handoff"
 _RECEIPT_SALT: Final = "topup.kiosks.receipt_link"
@@ -187,6 +188,9 @@ def kiosk_device_authenticate(*, credential: str) -> KioskDevice:
     credential_id, _dot, secret = (credential or "").partition(".")
     if not credential_id or not secret or len(credential) > 128:
         raise KioskCredentialInvalid()
+    # Ids are hex (token_hex): anything else is no id, and a NUL byte would make PostgreSQL fail.
+    if not all(character in _HEX_DIGITS for character in credential_id):
+        raise KioskCredentialInvalid()
     device = KioskDevice.objects.select_related("kiosk").filter(credential_id=credential_id).first()
     # Compare even when the id is unknown, so the answer takes the same time either way.
     stored = device.credential_hash if device is not None and device.credential_hash else None
@@ -256,7 +260,9 @@ def kiosk_heartbeat(
         previous = locked.status
         locked.last_heartbeat_at = clock.now()
         locked.printer_status = printer_status
-        locked.software_version = software_version.strip()[:MAX_VERSION_LENGTH]
+        # Printable characters only: a NUL byte from a device would make PostgreSQL refuse the row.
+        printable = "".join(character for character in software_version if character.isprintable())
+        locked.software_version = printable.strip()[:MAX_VERSION_LENGTH]
         if previous != KioskStatus.MAINTENANCE:
             locked.status = _reported_status(locked)
         locked.save(

@@ -24,7 +24,11 @@ from topup.ledger.errors import (
     TransferNotReversible,
 )
 from topup.ledger.models import Account, AccountKind, Transfer, TransferKind
-from topup.ledger.postgres import transfer_posted_in_one_statement
+from topup.ledger.postgres import (
+    BulkCredit,
+    transfer_posted_in_one_statement,
+    transfers_posted_in_bulk,
+)
 
 # (kind, account type, tracked, may go negative) of the operator's system accounts.
 SYSTEM_ACCOUNTS: dict[str, tuple[AccountKind, domain.AccountType, bool, bool]] = {
@@ -36,6 +40,15 @@ SYSTEM_ACCOUNTS: dict[str, tuple[AccountKind, domain.AccountType, bool, bool]] =
     "commissions": (AccountKind.PROMOTION_EXPENSE, domain.AccountType.EXPENSE, False, True),
     "cash_over": (AccountKind.REVENUE, domain.AccountType.INCOME, False, True),
     "cash_short": (AccountKind.PROMOTION_EXPENSE, domain.AccountType.EXPENSE, False, True),
+    # Payment providers' fees from settlement reports, and reconciliation differences written
+    # off (either sign: a positive balance is a net loss).
+    "payment_fees": (AccountKind.PROMOTION_EXPENSE, domain.AccountType.EXPENSE, False, True),
+    "settlement_differences": (
+        AccountKind.PROMOTION_EXPENSE,
+        domain.AccountType.EXPENSE,
+        False,
+        True,
+    ),
 }
 
 
@@ -460,3 +473,61 @@ def ledger_reverse(
             _write_entries(reversal)
             _audit_transfer(reversal, actor)
     return reversal
+
+
+def ledger_transfers_post_many(
+    *,
+    debit: Account,
+    credits: list[BulkCredit],
+    reason_code: str,
+    actor: Actor,
+    memo: str = "",
+) -> dict[str, int]:
+    """Post a batch of credits from one untracked account to lines' credit (bulk top-ups).
+
+    Runs in the caller's transaction. A key already stored is skipped, not compared: the result
+    is {idempotency key: transfer id} of the transfers posted now, and the caller tells a replay
+    from a key reused for something else. On PostgreSQL the batch is set-based
+    (`transfers_posted_in_bulk`: a few statements per batch, none per credit); elsewhere each
+    new key goes through `ledger_transfer`.
+    """
+    assert connection.in_atomic_block, "a batch is posted inside the caller's transaction"
+    assert not debit.balance_tracked, "a batch is funded by an untracked account"
+    keys = [credit.idempotency_key for credit in credits]
+    assert len(set(keys)) == len(keys), "one credit per idempotency key in a batch"
+    debit_id = debit.pk
+    for credit in credits:
+        domain.entries_for(
+            debit_account_id=debit_id,
+            credit_account_id=credit.credit_account_id,
+            amount_cents=credit.amount_cents,
+        )
+    if connection.vendor == "postgresql":
+        return transfers_posted_in_bulk(
+            credits=credits,
+            debit_id=debit_id,
+            reason_code=reason_code,
+            actor=actor,
+            memo=memo,
+            created_at=clock.now(),
+        )
+    stored = set(
+        Transfer.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True)
+    )
+    accounts = Account.objects.in_bulk({credit.credit_account_id for credit in credits})
+    posted: dict[str, int] = {}
+    for credit in credits:
+        if credit.idempotency_key in stored:
+            continue
+        account = accounts[credit.credit_account_id]
+        assert account.balance_tracked and account.type == domain.AccountType.LIABILITY
+        posted[credit.idempotency_key] = ledger_transfer(
+            idempotency_key=credit.idempotency_key,
+            debit=debit,
+            credit=account,
+            amount_cents=credit.amount_cents,
+            reason_code=reason_code,
+            actor=actor,
+            memo=memo,
+        ).pk
+    return posted

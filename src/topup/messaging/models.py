@@ -12,6 +12,7 @@ class SmsPurpose(models.TextChoices):
     ALERT = "alert", "Alert"
     REMINDER = "reminder", "Reminder"
     NOTICE = "notice", "Notice"
+    DISPUTE = "dispute", "Dispute"
 
 
 class SmsStatus(models.TextChoices):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass
 
-from topup.messaging.models import OneTimeCode, OutboxMessage, SmsMessage
+from topup.messaging.models import OneTimeCode, OutboxMessage, SmsMessage, SmsStatus
 
 SMS_OUTBOX_MAX_ROWS = 200
 
@@ -50,3 +51,20 @@ def sms_outbox_list(*, msisdn: str, last_only: bool = False) -> list[SmsOutboxEn
 def otp_last_issued(*, msisdn: str) -> OneTimeCode | None:
     """The number's newest code (for "when was the last code sent"), whatever its state."""
     return OneTimeCode.objects.filter(msisdn=msisdn).order_by("-created_at", "-id").first()
+
+
+class SmsDelivery(enum.StrEnum):
+    """How an SMS is doing, as the person waiting for it is told."""
+
+    SENT = "sent"  # the gateway took it
+    SENDING = "sending"  # not tried yet: it goes out in a moment
+    DELAYED = "delayed"  # the gateway refused a try; it is tried again (sms_deliver's backoff)
+    FAILED = "failed"  # every try failed: it will not arrive
+
+
+def sms_delivery(*, sms: SmsMessage) -> SmsDelivery:
+    if sms.status == SmsStatus.SENT:
+        return SmsDelivery.SENT
+    if sms.status == SmsStatus.FAILED:
+        return SmsDelivery.FAILED
+    return SmsDelivery.DELAYED if sms.attempts > 0 else SmsDelivery.SENDING

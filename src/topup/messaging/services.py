@@ -31,7 +31,7 @@ from topup.messaging.errors import (
     OtpTooManyAttempts,
 )
 from topup.messaging.models import OneTimeCode, SmsMessage, SmsPurpose
-from topup.messaging.tasks import sms_deliver
+from topup.messaging.tasks import sms_deliver, sms_task_priority
 from topup.subscribers.numbers import normalize_msisdn
 
 SMS_BODY_MAX_CHARS = 459  # three concatenated GSM-7 parts
@@ -92,7 +92,8 @@ def messaging_sms_send(
             purpose=SmsPurpose(purpose),
             created_at=clock.now(),
         )
-        sms_deliver.enqueue(sms_message_id=sms.pk)
+        priority = sms_task_priority(purpose=sms.purpose)
+        sms_deliver.using(priority=priority).enqueue(sms_message_id=sms.pk)
     return sms
 
 

@@ -20,6 +20,10 @@ SMS_MAX_ATTEMPTS = 5
 SMS_RETRY_BASE_DELAY_S = 10  # then 30, 90, 270 s: about 7 minutes from first try to giving up
 SMS_RETRY_FACTOR = 3
 SMS_ERROR_MAX_CHARS = 255
+# Login codes go first: a customer waits on the code page while the code is in the queue, and a
+# backlog of receipts and webhooks (a busy hour, a worker back after a crash) must not hold it
+# until it expires. Other messages keep the default priority.
+OTP_TASK_PRIORITY = 10
 
 # A one-time code in a stored OTP body is masked once the gateway has it: the record outlives the
 # code's usefulness to the customer, but a leaked live code would let anyone log in.
@@ -37,6 +41,10 @@ class _Claimed:
 def sms_retry_delay_s(*, attempt: int) -> int:
     """Delay before the attempt after `attempt` (1-based)."""
     return int(SMS_RETRY_BASE_DELAY_S * SMS_RETRY_FACTOR ** (attempt - 1))
+
+
+def sms_task_priority(*, purpose: str) -> int:
+    return OTP_TASK_PRIORITY if purpose == SmsPurpose.OTP else 0
 
 
 @task(queue_name="sms")
@@ -90,7 +98,8 @@ def _attempt_record(
             sms.last_error = result.error[:SMS_ERROR_MAX_CHARS]
             sms.save(update_fields=["gateway", "last_error"])
             run_after = clock.now() + dt.timedelta(seconds=sms_retry_delay_s(attempt=attempt))
-            sms_deliver.using(run_after=run_after).enqueue(sms_message_id=sms.pk)
+            priority = sms_task_priority(purpose=sms.purpose)
+            sms_deliver.using(run_after=run_after, priority=priority).enqueue(sms_message_id=sms.pk)
     outcome = "sent" if result.accepted else "failed"
     SMS_SENT.labels(gateway=gateway_name, outcome=outcome).inc()
     logger.info(

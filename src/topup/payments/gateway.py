@@ -60,6 +60,29 @@ class PaymentState:
     instrument_masked: str = ""  # e.g. "•••• 4242"
 
 
+class RefundStatus(enum.StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # refused by the provider: see failure_code; retrying the key refuses again
+
+
+class RefundFailureCode(enum.StrEnum):
+    PAYMENT_UNKNOWN = "payment_unknown"
+    PAYMENT_NOT_CAPTURED = "payment_not_captured"
+    AMOUNT_EXCEEDS_CAPTURED = "amount_exceeds_captured"
+
+
+@dataclass(frozen=True)
+class PaymentRefund:
+    """The provider's answer to a refund request; the same idempotency key gives the same answer."""
+
+    provider: str
+    provider_refund_id: str
+    provider_payment_id: str
+    amount_cents: int
+    status: RefundStatus
+    failure_code: str = ""
+
+
 @dataclass(frozen=True)
 class WebhookNotice:
     """What a verified webhook says: which payment changed. Its state is then fetched."""
@@ -92,5 +115,9 @@ class PaymentGateway(Protocol):
     def create_payment(self, request: PaymentRequest) -> PaymentSession: ...
 
     def get_payment(self, provider_payment_id: str) -> PaymentState: ...
+
+    def refund_payment(
+        self, *, provider_payment_id: str, amount_cents: int, idempotency_key: str
+    ) -> PaymentRefund: ...
 
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookNotice: ...

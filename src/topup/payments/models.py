@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from topup.payments.gateway import PaymentStatus
 from topup.payments.simulator.models import (
     SimulatorPayment,
+    SimulatorRefund,
     SimulatorSettings,
     SimulatorWebhookDelivery,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "PaymentAttempt",
     "PaymentOperation",
     "SimulatorPayment",
+    "SimulatorRefund",
     "SimulatorSettings",
     "SimulatorWebhookDelivery",
     "WebhookEvent",

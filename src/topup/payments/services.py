@@ -21,9 +21,12 @@ from topup.payments.gateway import (
     FailureCode,
     GatewayUnavailable,
     PaymentGateway,
+    PaymentRefund,
     PaymentRequest,
     PaymentSession,
     PaymentState,
+    PaymentStatus,
+    RefundStatus,
     UnknownProvider,
     WebhookNotice,
     WebhookRejected,
@@ -163,6 +166,85 @@ def _payment_row_store(state: PaymentState) -> Payment:
         create_defaults={**values, "created_at": now},
     )
     return payment
+
+
+def payment_refund(
+    *, provider: str, provider_payment_id: str, amount_cents: int, idempotency_key: str
+) -> PaymentRefund:
+    """Ask the provider to refund (part of) a payment; the same key never refunds twice.
+
+    The attempt is stored whatever the answer; a refusal is an answer (status FAILED), an
+    unreachable provider raises GatewayUnavailable. The payment row becomes REFUNDED once the
+    provider's refunds reach its amount.
+    """
+    gateway = payment_gateway_get(provider=provider)
+    known = Payment.objects.filter(
+        provider=provider, provider_payment_id=provider_payment_id
+    ).first()
+    call = _Call(
+        provider=provider,
+        operation=PaymentOperation.REFUND,
+        reference=known.reference if known is not None else "",
+        request_summary={
+            "provider_payment_id": provider_payment_id,
+            "amount_cents": amount_cents,
+            "idempotency_key": idempotency_key,
+        },
+        payment=known,
+    )
+    try:
+        refund = gateway.refund_payment(
+            provider_payment_id=provider_payment_id,
+            amount_cents=amount_cents,
+            idempotency_key=idempotency_key,
+        )
+    except Exception as error:
+        _attempt_failed(call, error=error)
+        raise
+    with transaction.atomic():
+        _refund_attempt_store(call, refund=refund)
+        if known is not None and refund.status == RefundStatus.SUCCEEDED:
+            _payment_row_refunded(payment_id=known.pk)
+    return refund
+
+
+def _refund_attempt_store(call: _Call, *, refund: PaymentRefund) -> None:
+    succeeded = refund.status == RefundStatus.SUCCEEDED
+    elapsed_s = call.elapsed_s()
+    outcome = "ok" if succeeded else refund.failure_code or "refused"
+    PAYMENT_GATEWAY_SECONDS.labels(call.provider, call.operation.value, outcome).observe(elapsed_s)
+    _attempt_store(
+        call,
+        payment=call.payment,
+        succeeded=succeeded,
+        error_code="" if succeeded else refund.failure_code or "refused",
+        elapsed_s=elapsed_s,
+        response_summary={
+            "provider_refund_id": refund.provider_refund_id,
+            "amount_cents": refund.amount_cents,
+            "status": refund.status.value,
+            "failure_code": refund.failure_code,
+        },
+    )
+
+
+def _payment_row_refunded(*, payment_id: int) -> None:
+    """REFUNDED once the distinct refunds the provider confirmed reach the payment's amount.
+
+    A replayed key is answered with the same refund id, so each refund counts once.
+    """
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    confirmed: dict[str, int] = {}
+    attempts = payment.attempts.filter(operation=PaymentOperation.REFUND, succeeded=True)
+    for summary in attempts.values_list("response_summary", flat=True):
+        if isinstance(summary, dict):
+            refund_id, cents = summary.get("provider_refund_id"), summary.get("amount_cents")
+            if isinstance(refund_id, str) and isinstance(cents, int):
+                confirmed[refund_id] = cents
+    if sum(confirmed.values()) >= payment.amount_cents:
+        payment.status = PaymentStatus.REFUNDED.value
+        payment.updated_at = clock.now()
+        payment.save(update_fields=["status", "updated_at"])
 
 
 def _attempt_succeeded(

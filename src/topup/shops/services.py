@@ -63,6 +63,7 @@ from topup.shops.models import (
     TillClose,
     VoidStatus,
 )
+from topup.subscribers.errors import InvalidDocumentNumber
 from topup.subscribers.models import (
     IdentificationMethod,
     IdentificationRecord,
@@ -71,7 +72,7 @@ from topup.subscribers.models import (
     Sim,
 )
 from topup.subscribers.selectors import sim_get_by_msisdn, sim_masked_name, sim_topup_check
-from topup.subscribers.services import identification_record_create
+from topup.subscribers.services import identification_record_create, identification_refusal_record
 from topup.topups.limits import topup_amount_check
 from topup.topups.models import TopupOrder, TopupStatus
 from topup.topups.services import (
@@ -307,29 +308,39 @@ def shop_identify_customer(
         f"original seen at {shop.kind} shop {shop.code} "
         f"by staff {membership.user_id} at {now:%Y-%m-%dT%H:%M:%SZ}"
     )
-    with transaction.atomic():
-        record = identification_record_create(
+    try:
+        with transaction.atomic():
+            record = identification_record_create(
+                sim=sim,
+                subscriber=sim.subscriber,
+                method=IdentificationMethod.SHOP_DOCUMENT,
+                document_type=document_type,
+                issuing_country=issuing_country,
+                document_number=document_number,
+                national_register_number=national_register_number or None,
+                document_expires_on=expires_on,
+                verified_by=membership.user.get_username(),
+                evidence_reference=evidence_reference,
+                shop=shop,
+                actor=actor,
+            )
+            audit_record(
+                actor=actor,
+                action="shops.customer_identified",
+                object_type="subscribers.identification_record",
+                object_id=record.pk,
+                reason=f"original {record.document_type} checked at the counter of {shop.code}",
+                data={"shop": shop.code, "sim_id": sim.pk, "status": record.status},
+            )
+    except InvalidDocumentNumber as error:
+        # The attempt rolled back; a failed check digit is kept (not the number) for compliance.
+        identification_refusal_record(
             sim=sim,
-            subscriber=sim.subscriber,
-            method=IdentificationMethod.SHOP_DOCUMENT,
+            reason=str(error.details.get("reason", "")),
             document_type=document_type,
-            issuing_country=issuing_country,
-            document_number=document_number,
-            national_register_number=national_register_number or None,
-            document_expires_on=expires_on,
-            verified_by=membership.user.get_username(),
-            evidence_reference=evidence_reference,
-            shop=shop,
             actor=actor,
         )
-        audit_record(
-            actor=actor,
-            action="shops.customer_identified",
-            object_type="subscribers.identification_record",
-            object_id=record.pk,
-            reason=f"original {record.document_type} checked at the counter of {shop.code}",
-            data={"shop": shop.code, "sim_id": sim.pk, "status": record.status},
-        )
+        raise
     return record
 
 

@@ -126,3 +126,25 @@ class LanguageNotOffered(ValidationFailed):
 class LowBalanceAlertOutOfRange(ValidationFailed):
     code = "low_balance_alert_out_of_range"
     default_message = _("Choose an alert threshold between € 0 and € 100 (0 turns the alert off).")
+
+
+class CorrectionReasonMissing(ValidationFailed):
+    code = "correction_reason_missing"
+    default_message = _(
+        "Say why the record is corrected, for example which document the new value was checked "
+        "against."
+    )
+
+
+class SubscriberNameInvalid(ValidationFailed):
+    code = "invalid_subscriber_name"
+    default_message = _(
+        "Type the first and last name as on the identity document, up to 100 characters each."
+    )
+
+
+class CorrectionChangesNothing(ValidationFailed):
+    code = "correction_changes_nothing"
+    default_message = _(
+        "These are already the names on record. Change a name, or leave the record as it is."
+    )

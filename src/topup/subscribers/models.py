@@ -15,6 +15,8 @@ class Subscriber(models.Model):
     preferred_language = models.CharField(max_length=8, default="en")
     low_balance_alert_cents = models.PositiveIntegerField(default=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when retention erased the names (every line terminated long enough ago).
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"subscriber {self.pk}"
@@ -93,6 +95,7 @@ class IdentificationStatus(models.TextChoices):
 
 class IdentificationRecord(models.Model):
     """How and on what evidence a line's user was identified. Never edited; new records supersede.
+    The one exception is erasure once the retention period is over (`erased_at`).
 
     Document numbers are stored encrypted (`*_encrypted`), masked for screens (`*_masked`) and as
     a keyed hash (`*_hash`) that finds the same identity on other lines without decrypting.
@@ -116,12 +119,33 @@ class IdentificationRecord(models.Model):
     verified_at = models.DateTimeField()
     shop = models.ForeignKey(Shop, null=True, blank=True, on_delete=models.PROTECT)
     evidence_reference = models.CharField(max_length=200, blank=True)
+    # Set when retention erased the numbers, hashes and evidence: method, date and verifier stay.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-verified_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.method} {self.document_number_masked}"
+
+
+class IdentificationRefusal(models.Model):
+    """A document number refused because a check digit failed: no number is kept, only the fact.
+
+    One refusal is a typing error; many on one line are for compliance to look at.
+    """
+
+    sim = models.ForeignKey(Sim, on_delete=models.PROTECT, related_name="identification_refusals")
+    reason = models.CharField(max_length=32)  # the validator's reason, e.g. check_digits
+    document_type = models.CharField(max_length=32, choices=DocumentType.choices, blank=True)
+    refused_by = models.CharField(max_length=100)  # the actor's label, e.g. "staff:12"
+    refused_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-refused_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.reason} on {self.sim_id}"
 
 
 class ReidentificationRequest(models.Model):
@@ -177,3 +201,33 @@ class AccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"token for {self.sim_id}"
+
+
+class CorrectionField(models.TextChoices):
+    NAME = "name", "Name (first and last)"
+
+
+class SubscriberCorrection(models.Model):
+    """A verified change to a subscriber's record by customer service. Never edited or deleted:
+    the values before and after stay here, with the reason and who made the change.
+    """
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.PROTECT, related_name="corrections")
+    field = models.CharField(max_length=32, choices=CorrectionField.choices)
+    # The corrected part of the record, before and after: {"first_name": …, "last_name": …}.
+    old_value = models.JSONField(default=dict)
+    new_value = models.JSONField(default=dict)
+    reason = models.CharField(max_length=255)
+    corrected_by = models.CharField(max_length=100)  # the actor's label, e.g. "staff:12"
+    corrected_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-corrected_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="subscriber_correction_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field} of subscriber {self.subscriber_id}"

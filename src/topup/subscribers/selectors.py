@@ -5,8 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import (
+    Case,
+    CharField,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
 
+from topup.audit.models import AuditEvent
 from topup.ledger.selectors import ledger_account_balance_cents
 from topup.subscribers import crypto, numbers
 from topup.subscribers.errors import (
@@ -24,6 +38,8 @@ from topup.subscribers.models import (
     SavedNumber,
     Sim,
     SimStatus,
+    Subscriber,
+    SubscriberCorrection,
 )
 
 # Lines that count against "max SIMs per identity": identified and not terminated.
@@ -116,3 +132,141 @@ def identity_active_sim_count(
 def saved_numbers_for(*, owner: Sim) -> list[SavedNumber]:
     """The numbers this line's owner saved, by nickname."""
     return list(SavedNumber.objects.filter(owner=owner).order_by("nickname", "id"))
+
+
+# --- Current identifications, and what retention may erase --------------------------------------
+
+
+def identification_newer_accepted() -> QuerySet[IdentificationRecord]:
+    """Accepted records of the outer record's line made after it: the ones that supersede it."""
+    return IdentificationRecord.objects.filter(
+        sim=OuterRef("sim"), status=IdentificationStatus.ACCEPTED
+    ).filter(
+        Q(verified_at__gt=OuterRef("verified_at"))
+        | Q(verified_at=OuterRef("verified_at"), pk__gt=OuterRef("pk"))
+    )
+
+
+def identification_current_records() -> QuerySet[IdentificationRecord]:
+    """Each line's latest accepted identification (lines never identified have none)."""
+    return IdentificationRecord.objects.filter(status=IdentificationStatus.ACCEPTED).exclude(
+        Exists(identification_newer_accepted())
+    )
+
+
+def sim_terminated_at() -> Case:
+    """When the line (the query's Sim) was terminated; None unless it is.
+
+    The line keeps no termination date of its own: the audited status change is the record of
+    it; a line terminated without one falls back to its last update, which is never earlier.
+    """
+    audited = (
+        AuditEvent.objects.filter(
+            object_type="subscribers.sim",
+            object_id=Cast(OuterRef("pk"), output_field=CharField()),
+            action="subscribers.sim_status_changed",
+            data__to=SimStatus.TERMINATED.value,
+        )
+        .order_by("at")
+        .values("at")[:1]
+    )
+    return Case(
+        When(status=SimStatus.TERMINATED, then=Coalesce(Subquery(audited), F("updated_at"))),
+        default=Value(None),
+        output_field=DateTimeField(),
+    )
+
+
+ERASURE_LINE_TERMINATED = "line_terminated"
+ERASURE_SUPERSEDED = "superseded"
+
+
+@dataclass(frozen=True)
+class ErasureDue:
+    """A record whose retention period is over: why, and since when the period ran."""
+
+    record: IdentificationRecord
+    basis: str  # ERASURE_LINE_TERMINATED or ERASURE_SUPERSEDED
+    due_since: dt.datetime
+
+
+def _erasure_basis(record: IdentificationRecord, cutoff: dt.datetime) -> ErasureDue:
+    terminated_at: dt.datetime | None = getattr(record, "line_terminated_at", None)
+    superseded_at: dt.datetime | None = getattr(record, "superseded_at", None)
+    if (
+        terminated_at is not None
+        and terminated_at < cutoff
+        and (superseded_at is None or terminated_at <= superseded_at)
+    ):
+        return ErasureDue(record, ERASURE_LINE_TERMINATED, terminated_at)
+    assert superseded_at is not None and superseded_at < cutoff
+    return ErasureDue(record, ERASURE_SUPERSEDED, superseded_at)
+
+
+def identification_records_due_for_erasure(*, cutoff: dt.datetime, limit: int) -> list[ErasureDue]:
+    """Records not yet erased whose line was terminated, or which a newer accepted record
+    superseded, before `cutoff`; oldest first, at most `limit`."""
+    superseded_at = Subquery(
+        identification_newer_accepted().order_by("verified_at", "pk").values("verified_at")[:1]
+    )
+    line_terminated_at = Subquery(
+        Sim.objects.filter(pk=OuterRef("sim_id"))
+        .annotate(terminated_at=sim_terminated_at())
+        .values("terminated_at")[:1]
+    )
+    records = (
+        IdentificationRecord.objects.filter(erased_at__isnull=True)
+        .annotate(superseded_at=superseded_at, line_terminated_at=line_terminated_at)
+        .filter(Q(superseded_at__lt=cutoff) | Q(line_terminated_at__lt=cutoff))
+        .order_by("verified_at", "pk")[:limit]
+    )
+    return [_erasure_basis(record, cutoff) for record in records]
+
+
+def subscribers_due_for_erasure(*, cutoff: dt.datetime, limit: int) -> list[Subscriber]:
+    """Subscribers not yet erased who have lines, all of them terminated before `cutoff`."""
+    lines = Sim.objects.filter(subscriber=OuterRef("pk"))
+    kept_lines = (
+        Sim.objects.filter(subscriber=OuterRef("pk"))
+        .annotate(terminated_at=sim_terminated_at())
+        .filter(Q(terminated_at__isnull=True) | Q(terminated_at__gte=cutoff))
+    )
+    return list(
+        Subscriber.objects.filter(erased_at__isnull=True)
+        .filter(Exists(lines))
+        .exclude(Exists(kept_lines))
+        .order_by("pk")[:limit]
+    )
+
+
+def identification_record_erasable_fields(*, record: IdentificationRecord) -> list[str]:
+    """What erasing this record would clear (empty once it is erased)."""
+    if record.erased_at is not None:
+        return []
+    present = {
+        "document_number": bool(
+            record.document_number_encrypted
+            or record.document_number_hash
+            or record.document_number_masked
+        ),
+        "national_register_number": bool(
+            record.national_register_number_encrypted
+            or record.national_register_number_hash
+            or record.national_register_number_masked
+        ),
+        "document_expires_on": record.document_expires_on is not None,
+        "issuing_country": bool(record.issuing_country),
+        "evidence_reference": bool(record.evidence_reference),
+    }
+    return [field for field, is_present in present.items() if is_present]
+
+
+def subscriber_erasable_fields(*, subscriber: Subscriber) -> list[str]:
+    """What erasing this subscriber's personal data would clear (empty once it is erased)."""
+    if subscriber.erased_at is not None:
+        return []
+    fields = [name for name in ("first_name", "last_name") if getattr(subscriber, name)]
+    corrections = SubscriberCorrection.objects.filter(subscriber=subscriber)
+    if corrections.exclude(old_value={}, new_value={}).exists():
+        fields.append("name_corrections")
+    return fields

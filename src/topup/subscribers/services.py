@@ -22,6 +22,8 @@ from topup.ledger.services import ledger_account_open
 from topup.subscribers import crypto, numbers
 from topup.subscribers.documents import ValidatedDocument, document_validate
 from topup.subscribers.errors import (
+    CorrectionChangesNothing,
+    CorrectionReasonMissing,
     InvalidAccessToken,
     InvalidIccid,
     InvalidMsisdn,
@@ -34,14 +36,17 @@ from topup.subscribers.errors import (
     SavedNumbersLimit,
     SimAlreadyExists,
     SimStatusChangeNotAllowed,
+    SubscriberNameInvalid,
     SubscriberNotIdentified,
 )
 from topup.subscribers.models import (
     AccessToken,
+    CorrectionField,
     DocumentType,
     HoldReason,
     IdentificationMethod,
     IdentificationRecord,
+    IdentificationRefusal,
     IdentificationStatus,
     LineHold,
     ReidentificationRequest,
@@ -49,8 +54,13 @@ from topup.subscribers.models import (
     Sim,
     SimStatus,
     Subscriber,
+    SubscriberCorrection,
 )
-from topup.subscribers.selectors import identity_active_sim_count
+from topup.subscribers.selectors import (
+    identification_record_erasable_fields,
+    identity_active_sim_count,
+    subscriber_erasable_fields,
+)
 
 DEFAULT_MAX_SIMS_PER_IDENTITY = 5
 MAX_TOKEN_LENGTH = 128
@@ -624,3 +634,171 @@ def subscriber_preferences_update(
         )
     sim.subscriber = subscriber
     return subscriber
+
+
+# --- Corrections by customer service ---------------------------------------------------------
+
+MAX_NAME_LENGTH = 100
+
+
+def _name_cleaned(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if len(cleaned) > MAX_NAME_LENGTH:
+        raise SubscriberNameInvalid(details={"field": "name"})
+    return cleaned
+
+
+def subscriber_details_correct(
+    *, sim: Sim, first_name: str, last_name: str, reason: str, actor: Actor
+) -> SubscriberCorrection:
+    """Correct the name on record of the line's subscriber, keeping the old value in the history.
+
+    A correction is a verified change (the staff member checked it against the document or the
+    identification evidence): it never replaces identifying the line again.
+    """
+    new_names = {"first_name": _name_cleaned(first_name), "last_name": _name_cleaned(last_name)}
+    if not new_names["first_name"] and not new_names["last_name"]:
+        raise SubscriberNameInvalid(details={"field": "name"})
+    reason = " ".join(reason.split())[:MAX_REASON_LENGTH]
+    if not reason:
+        raise CorrectionReasonMissing(details={"field": "reason"})
+    if sim.subscriber_id is None:
+        raise SubscriberNotIdentified()
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().get(pk=sim.subscriber_id)
+        old_names: dict[str, JsonValue] = {
+            "first_name": subscriber.first_name,
+            "last_name": subscriber.last_name,
+        }
+        if old_names == new_names:
+            raise CorrectionChangesNothing()
+        subscriber.first_name = new_names["first_name"]
+        subscriber.last_name = new_names["last_name"]
+        subscriber.save(update_fields=["first_name", "last_name"])
+        correction = SubscriberCorrection.objects.create(
+            subscriber=subscriber,
+            field=CorrectionField.NAME,
+            old_value=old_names,
+            new_value=dict(new_names),
+            reason=reason,
+            corrected_by=actor.label()[:100],
+            corrected_at=clock.now(),
+        )
+        changed: list[JsonValue] = [key for key in new_names if old_names[key] != new_names[key]]
+        audit_record(
+            actor=actor,
+            action="subscriber.corrected",
+            object_type="subscribers.subscriber",
+            object_id=subscriber.pk,
+            reason=reason,
+            data={"correction_id": correction.pk, "sim_id": sim.pk, "fields": changed},
+        )
+    sim.subscriber = subscriber
+    return correction
+
+
+# --- Check-digit refusals, and erasure when the retention period is over -----------------------
+
+# The validator's reasons that mean a check digit failed (topup.subscribers.documents).
+CHECK_DIGIT_REASONS = frozenset({"check_digits", "mrz_check_digits", "national_register_number"})
+# What an erased masked number shows instead: the fact that there was a number, nothing of it.
+ERASED_MARKER = "[erased]"
+
+
+def identification_refusal_record(
+    *, sim: Sim, reason: str, document_type: str, actor: Actor
+) -> IdentificationRefusal | None:
+    """Keep the fact (not the number) that a document number failed its check digits.
+
+    Call it after the refused attempt's transaction rolled back. Other refusals (format, expiry)
+    are not kept: compliance reviews only repeated check-digit failures on one line.
+    """
+    if reason not in CHECK_DIGIT_REASONS:
+        return None
+    with transaction.atomic():
+        refusal = IdentificationRefusal.objects.create(
+            sim=sim,
+            reason=reason,
+            document_type=document_type if document_type in DocumentType.values else "",
+            refused_by=actor.label()[:100],
+            refused_at=clock.now(),
+        )
+        audit_record(
+            actor=actor,
+            action="subscribers.identification_refused",
+            object_type="subscribers.sim",
+            object_id=sim.pk,
+            reason=reason,
+            data={"identification_refusal_id": refusal.pk, "document_type": refusal.document_type},
+        )
+    return refusal
+
+
+def identification_record_erase(
+    *, record: IdentificationRecord, basis: str, actor: Actor
+) -> list[str] | None:
+    """Erase a record's document numbers, their hashes, the expiry, country and evidence; keep
+    method, status, date and verifier. The fields erased, or None when it was erased already."""
+    with transaction.atomic():
+        locked = (
+            IdentificationRecord.objects.select_for_update()
+            .filter(pk=record.pk, erased_at__isnull=True)
+            .first()
+        )
+        if locked is None:
+            return None
+        fields = identification_record_erasable_fields(record=locked)
+        locked.document_number_encrypted = ""
+        locked.document_number_hash = ""
+        locked.document_number_masked = ERASED_MARKER if locked.document_number_masked else ""
+        locked.national_register_number_encrypted = ""
+        locked.national_register_number_hash = ""
+        locked.national_register_number_masked = (
+            ERASED_MARKER if locked.national_register_number_masked else ""
+        )
+        locked.document_expires_on = None
+        locked.issuing_country = ""
+        locked.evidence_reference = ""
+        locked.erased_at = clock.now()
+        locked.save()
+        erased: list[JsonValue] = list(fields)
+        audit_record(
+            actor=actor,
+            action="identification.erased",
+            object_type="subscribers.identification_record",
+            object_id=locked.pk,
+            reason=basis,
+            data={"sim_id": locked.sim_id, "fields": erased},
+        )
+    record.refresh_from_db()
+    return fields
+
+
+def subscriber_personal_data_erase(*, subscriber: Subscriber, actor: Actor) -> list[str] | None:
+    """Erase the names (and the names in past corrections) of a subscriber whose lines are all
+    gone. The fields erased, or None when it was erased already."""
+    with transaction.atomic():
+        locked = (
+            Subscriber.objects.select_for_update()
+            .filter(pk=subscriber.pk, erased_at__isnull=True)
+            .first()
+        )
+        if locked is None:
+            return None
+        fields = subscriber_erasable_fields(subscriber=locked)
+        locked.first_name = ""
+        locked.last_name = ""
+        locked.erased_at = clock.now()
+        locked.save(update_fields=["first_name", "last_name", "erased_at"])
+        SubscriberCorrection.objects.filter(subscriber=locked).update(old_value={}, new_value={})
+        erased: list[JsonValue] = list(fields)
+        audit_record(
+            actor=actor,
+            action="subscriber.erased",
+            object_type="subscribers.subscriber",
+            object_id=locked.pk,
+            reason="all lines terminated",
+            data={"fields": erased},
+        )
+    subscriber.refresh_from_db()
+    return fields

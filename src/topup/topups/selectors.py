@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
 
+from topup.core.money import format_amount_for_locale
+from topup.ledger.models import Transfer, TransferKind
+from topup.messaging.models import SmsMessage, SmsPurpose
+from topup.payments.models import PaymentAttempt, WebhookEvent
 from topup.subscribers.models import Sim
 from topup.topups.errors import TopupNotFound
-from topup.topups.models import TopupOrder, TopupStatus
+from topup.topups.models import (
+    TopupOrder,
+    TopupRefund,
+    TopupRefundStatus,
+    TopupStatus,
+    TopupTransition,
+)
 
 MAX_PAGE_SIZE = 100
 
@@ -94,3 +108,202 @@ def topup_order_lines_for_sim(*, sim: Sim) -> list[Sim]:
     """The lines that appear in this line's history (itself and the numbers it topped up)."""
     target_ids = _orders_of_line(sim).values("sim_id")
     return list(Sim.objects.filter(pk__in=target_ids).order_by("msisdn"))
+
+
+# --- The timeline of one order (customer service) ----------------------------------------------
+
+TimelineKind = Literal["transition", "payment_call", "webhook", "sms", "ledger", "dispute"]
+TIMELINE_MAX_PER_SOURCE = 100  # an order has a handful of each; a runaway retry loop is cut off
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One thing that happened to an order, from whichever table recorded it."""
+
+    at: dt.datetime
+    kind: TimelineKind
+    summary: str
+    actor: str
+    cause: str
+
+
+def _transition_events(order: TopupOrder) -> list[TimelineEvent]:
+    transitions = TopupTransition.objects.filter(order=order).order_by("at", "id")
+    return [
+        TimelineEvent(
+            at=transition.at,
+            kind="transition",
+            summary=f"{transition.from_status or '∅'} → {transition.to_status}",
+            actor=transition.actor,
+            cause=transition.cause,
+        )
+        for transition in transitions[:TIMELINE_MAX_PER_SOURCE]
+    ]
+
+
+def _payment_call_events(order: TopupOrder) -> list[TimelineEvent]:
+    attempts = PaymentAttempt.objects.filter(reference=str(order.pk)).order_by("at", "id")
+    return [
+        TimelineEvent(
+            at=attempt.at,
+            kind="payment_call",
+            summary=gettext("%(provider)s %(operation)s: %(outcome)s in %(duration_ms)d ms")
+            % {
+                "provider": attempt.provider,
+                "operation": attempt.operation,
+                "outcome": gettext("ok") if attempt.succeeded else attempt.error_code,
+                "duration_ms": attempt.duration_ms,
+            },
+            actor="platform",
+            # The summaries hold statuses and failure codes, never card data.
+            cause=str(attempt.response_summary.get("status", "") or attempt.error_code),
+        )
+        for attempt in attempts[:TIMELINE_MAX_PER_SOURCE]
+    ]
+
+
+def _webhook_events(order: TopupOrder) -> list[TimelineEvent]:
+    if not order.provider_payment_id:
+        return []
+    webhooks = WebhookEvent.objects.filter(
+        provider=order.payment_provider, provider_payment_id=order.provider_payment_id
+    ).order_by("received_at", "id")
+    return [
+        TimelineEvent(
+            at=webhook.received_at,
+            kind="webhook",
+            summary=f"{webhook.event_type} ({webhook.event_id})",
+            actor=f"provider:{webhook.provider}",
+            cause="",
+        )
+        for webhook in webhooks[:TIMELINE_MAX_PER_SOURCE]
+    ]
+
+
+def _order_transfers(order: TopupOrder, related: Sequence[Transfer]) -> list[Transfer]:
+    """The credit and what reversed it, the refunds' holds and how each was settled, any
+    movement keyed to this order, and the related ones the caller knows of (a dispute's)."""
+    ids = {transfer.pk for transfer in related}
+    if order.credit_transfer_id is not None:
+        ids.add(order.credit_transfer_id)
+        ids.update(
+            Transfer.objects.filter(reverses_id=order.credit_transfer_id).values_list(
+                "pk", flat=True
+            )
+        )
+    refunds = list(TopupRefund.objects.filter(order=order)[:TIMELINE_MAX_PER_SOURCE])
+    holds = {refund.hold_id for refund in refunds}
+    ids.update(holds)
+    ids.update(refund.transfer_id for refund in refunds if refund.transfer_id is not None)
+    ids.update(Transfer.objects.filter(pending_id__in=holds).values_list("pk", flat=True))
+    keyed = Transfer.objects.filter(idempotency_key__startswith=f"topup:{order.pk}:")
+    ids.update(keyed.values_list("pk", flat=True)[:TIMELINE_MAX_PER_SOURCE])
+    transfers = Transfer.objects.filter(pk__in=ids).select_related(
+        "debit_account", "credit_account"
+    )
+    return sorted(transfers, key=lambda transfer: (transfer.created_at, transfer.pk))
+
+
+def _transfer_summary(transfer: Transfer, language: str) -> str:
+    movement = gettext("%(amount)s from %(debit)s to %(credit)s") % {
+        "amount": format_amount_for_locale(transfer.amount_cents, language),
+        "debit": transfer.debit_account.name,
+        "credit": transfer.credit_account.name,
+    }
+    if transfer.kind == TransferKind.PENDING:
+        return gettext("Hold: %(movement)s") % {"movement": movement}
+    if transfer.kind == TransferKind.POST_PENDING:
+        return gettext("Hold posted: %(movement)s") % {"movement": movement}
+    if transfer.kind == TransferKind.VOID_PENDING:
+        return gettext("Hold released: %(movement)s") % {"movement": movement}
+    return movement
+
+
+def _ledger_events(order: TopupOrder, related: Sequence[Transfer]) -> list[TimelineEvent]:
+    language = get_language() or "en"
+    return [
+        TimelineEvent(
+            at=transfer.created_at,
+            kind="ledger",
+            summary=_transfer_summary(transfer, language),
+            actor=transfer.actor,
+            cause=" — ".join(part for part in (transfer.reason_code, transfer.memo) if part),
+        )
+        for transfer in _order_transfers(order, related)
+    ]
+
+
+def _sms_events(order: TopupOrder) -> list[TimelineEvent]:
+    """The receipt SMS (and any resends): receipt messages to the line naming this receipt."""
+    if not order.receipt_number:
+        return []
+    messages = SmsMessage.objects.filter(
+        msisdn=order.sim.msisdn, purpose=SmsPurpose.RECEIPT, body__contains=order.receipt_number
+    ).order_by("created_at", "id")
+    return [
+        TimelineEvent(
+            at=message.created_at,
+            kind="sms",
+            summary=gettext("Receipt SMS from %(sender)s: %(status)s")
+            % {"sender": message.sender_name, "status": message.status},
+            actor="platform",
+            cause=message.last_error,
+        )
+        for message in messages[:TIMELINE_MAX_PER_SOURCE]
+    ]
+
+
+def topup_order_timeline(
+    *, order: TopupOrder, related_transfers: Sequence[Transfer] = ()
+) -> list[TimelineEvent]:
+    """Everything recorded about an order — its transitions, the calls to the payment provider,
+    the provider's webhooks, the ledger movements and the receipt SMS — in the order it happened.
+
+    `related_transfers`: movements recorded by a higher layer for this order (a dispute's goodwill
+    credit), which this layer cannot find by itself.
+    """
+    events = [
+        *_transition_events(order),
+        *_payment_call_events(order),
+        *_webhook_events(order),
+        *_ledger_events(order, related_transfers),
+        *_sms_events(order),
+    ]
+    # Stable: what happened in the same instant keeps the order of the sources above.
+    return sorted(events, key=lambda event: event.at)
+
+
+# --- Refunds of an order ---------------------------------------------------------------------
+
+
+def topup_order_refunded_cents(*, order: TopupOrder) -> int:
+    """What the provider has refunded of this order (refunds settled in the ledger)."""
+    total = TopupRefund.objects.filter(order=order, status=TopupRefundStatus.REFUNDED).aggregate(
+        total=Sum("amount_cents")
+    )["total"]
+    return int(total or 0)
+
+
+def topup_order_refundable_cents(*, order: TopupOrder, excluding_key: str = "") -> int:
+    """The order's amount minus its refunds made or in flight (all but `excluding_key`'s)."""
+    taken = (
+        TopupRefund.objects.filter(
+            order=order, status__in=(TopupRefundStatus.RESERVED, TopupRefundStatus.REFUNDED)
+        )
+        .exclude(refund_key=excluding_key)
+        .aggregate(total=Sum("amount_cents"))["total"]
+    )
+    return max(0, order.amount_cents - int(taken or 0))
+
+
+def topup_refund_get(*, refund_key: str) -> TopupRefund | None:
+    return TopupRefund.objects.filter(refund_key=refund_key).first()
+
+
+def topup_refunds_for_order(*, order: TopupOrder) -> QuerySet[TopupRefund]:
+    """The order's refunds, oldest first, with their ledger postings."""
+    return (
+        TopupRefund.objects.filter(order=order)
+        .select_related("transfer")
+        .order_by("created_at", "id")
+    )

@@ -1,4 +1,5 @@
-"""The top-up order's life: create, start payment, apply the provider's word, credit, expire.
+"""The top-up order's life: create, start payment, apply the provider's word, credit, expire,
+refund.
 
 One place writes each transition (`_transition`); crediting happens in the same transaction
 as the paid → credited transitions, with the order row locked, so an order is credited once
@@ -19,16 +20,24 @@ from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext
 
+from topup.audit.models import AuditEvent
 from topup.audit.services import Actor, audit_record
 from topup.catalog.models import Channel
 from topup.catalog.selectors import channel_get, channel_payment_methods
 from topup.core import clock
-from topup.core.errors import InvariantViolation, NotFound
+from topup.core.errors import InvariantViolation, JsonValue, NotFound, ValidationFailed
 from topup.core.metrics import TOPUP_TRANSITIONS
 from topup.core.money import CURRENCY, format_amount_for_locale
-from topup.ledger.errors import IdempotencyKeyReused
+from topup.ledger.errors import IdempotencyKeyReused, InsufficientBalance
 from topup.ledger.models import Account, Transfer
-from topup.ledger.services import ledger_provider_clearing_account, ledger_transfer
+from topup.ledger.selectors import ledger_account_available_cents
+from topup.ledger.services import (
+    ledger_hold,
+    ledger_post_pending,
+    ledger_provider_clearing_account,
+    ledger_transfer,
+    ledger_void_pending,
+)
 from topup.messaging.models import SmsPurpose
 from topup.messaging.services import messaging_sms_send
 from topup.payments.gateway import (
@@ -36,9 +45,10 @@ from topup.payments.gateway import (
     PaymentRequest,
     PaymentState,
     PaymentStatus,
+    RefundStatus,
     WebhookNotice,
 )
-from topup.payments.services import payment_create, payment_state_fetch
+from topup.payments.services import payment_create, payment_refund, payment_state_fetch
 from topup.receipts.model import Receipt
 from topup.subscribers.models import Sim
 from topup.subscribers.numbers import format_msisdn_masked
@@ -48,10 +58,25 @@ from topup.topups.errors import (
     ChannelUnavailable,
     PaymentMethodUnavailable,
     ReceiptNotAvailable,
+    ReceiptResendLimitReached,
+    ReceiptResendNotAllowed,
+    RefundAboveRefundable,
+    RefundAlreadyStarted,
+    RefundExceedsCredit,
+    RefundNotPossible,
+    RefundProviderUnavailable,
+    RefundRefusedByProvider,
     UnsupportedCurrency,
 )
 from topup.topups.limits import topup_amount_check
-from topup.topups.models import TopupOrder, TopupStatus, TopupTransition
+from topup.topups.models import (
+    TopupOrder,
+    TopupRefund,
+    TopupRefundStatus,
+    TopupStatus,
+    TopupTransition,
+)
+from topup.topups.selectors import topup_order_refundable_cents, topup_order_refunded_cents
 
 logger = structlog.get_logger(__name__)
 
@@ -496,3 +521,211 @@ def topup_order_void_at_counter(
         _transition(order, state.REFUNDED, actor=actor, cause="voided at the counter")
         order.save(update_fields=["status", "updated_at"])
     return order
+
+
+RECEIPT_RESEND_MAX_PER_ORDER = 5  # SMS cost and the customer's patience both have a limit
+
+
+def topup_receipt_resend(*, order: TopupOrder, actor: Actor) -> None:
+    """Send the receipt SMS of a credited top-up again, to the credited line, in its language."""
+    with transaction.atomic():
+        locked = TopupOrder.objects.select_for_update().get(pk=order.pk)
+        if locked.status != TopupStatus.CREDITED or not locked.receipt_number:
+            raise ReceiptResendNotAllowed(details={"status": locked.status})
+        resent = AuditEvent.objects.filter(
+            object_type="topup.order", object_id=str(locked.pk), action="receipt.resent"
+        ).count()
+        if resent >= RECEIPT_RESEND_MAX_PER_ORDER:
+            raise ReceiptResendLimitReached(details={"limit": RECEIPT_RESEND_MAX_PER_ORDER})
+        sim = Sim.objects.select_related("subscriber", "brand").get(pk=locked.sim_id)
+        _receipt_sms(locked, sim)
+        audit_record(
+            actor=actor,
+            action="receipt.resent",
+            object_type="topup.order",
+            object_id=str(locked.pk),
+            data={"receipt_number": locked.receipt_number, "sim_id": sim.pk},
+        )
+
+
+# --- Refunds of an order to its payment method --------------------------------------------------
+#
+# Two steps, so that the line's credit is taken before the provider is asked and a crash or an
+# outage in between never refunds twice: `topup_order_refund_reserve` holds the amount on the
+# line's paid credit (in the caller's transaction), `topup_order_refund_execute` asks the provider
+# and posts the hold. Every key derives from the caller's `refund_key` ("dispute:7"): the hold
+# "dispute:7:refund:hold", the provider's refund and the ledger posting "dispute:7:refund".
+
+REFUND_REASON = "refund"
+
+
+def _refund_hold_key(refund_key: str) -> str:
+    return f"{refund_key}:refund:hold"
+
+
+def _refund_key(refund_key: str) -> str:
+    """The provider's idempotency key and the ledger posting's key of this refund."""
+    return f"{refund_key}:refund"
+
+
+def topup_order_refund_check(*, order: TopupOrder, amount_cents: int, refund_key: str = "") -> None:
+    """Refuse a refund the order cannot take: paid at a counter, not credited, or too much.
+
+    `refund_key` leaves that refund's own amount out of what is already refunded or reserved.
+    """
+    if amount_cents <= 0:
+        raise ValidationFailed(details={"field": "amount_cents"})
+    online = order.payment_provider != COUNTER_PROVIDER and bool(order.provider_payment_id)
+    if not online or order.status not in (TopupStatus.CREDITED, TopupStatus.REFUNDED):
+        raise RefundNotPossible(details={"status": order.status, "channel": order.channel})
+    refundable = topup_order_refundable_cents(order=order, excluding_key=refund_key)
+    if amount_cents > refundable:
+        raise RefundAboveRefundable(
+            details={"refundable_cents": refundable, "amount_cents": amount_cents}
+        )
+
+
+def topup_order_refund_reserve(
+    *, order_id: uuid.UUID | str, amount_cents: int, refund_key: str, actor: Actor
+) -> TopupRefund:
+    """Hold a refund on the line's paid credit; the same key returns the same reservation.
+
+    Joins the caller's transaction. Refused with nothing written when the line's paid credit
+    is below the amount (RefundExceedsCredit, with the available amount in its details).
+    """
+    with transaction.atomic():
+        order = TopupOrder.objects.select_for_update().get(pk=order_id)
+        existing = TopupRefund.objects.filter(refund_key=refund_key).first()
+        if existing is not None:
+            return _refund_replay(existing, order=order, amount_cents=amount_cents)
+        topup_order_refund_check(order=order, amount_cents=amount_cents)
+        paid_account = Sim.objects.select_related("paid_account").get(pk=order.sim_id).paid_account
+        hold = _refund_hold(order, paid_account, amount_cents, refund_key=refund_key, actor=actor)
+        now = clock.now()
+        return TopupRefund.objects.create(
+            order=order,
+            refund_key=refund_key,
+            amount_cents=amount_cents,
+            hold=hold,
+            created_at=now,
+            updated_at=now,
+        )
+
+
+def _refund_replay(existing: TopupRefund, *, order: TopupOrder, amount_cents: int) -> TopupRefund:
+    if existing.order_id != order.pk or existing.amount_cents != amount_cents:
+        raise RefundAlreadyStarted(details={"amount_cents": existing.amount_cents})
+    if existing.status == TopupRefundStatus.REFUSED:
+        raise RefundRefusedByProvider(details={"failure_code": existing.failure_code})
+    return existing
+
+
+def _refund_hold(
+    order: TopupOrder, paid_account: Account, amount_cents: int, *, refund_key: str, actor: Actor
+) -> Transfer:
+    available_cents = ledger_account_available_cents(account=paid_account)
+    details: dict[str, JsonValue] = {
+        "available_cents": available_cents,
+        "amount_cents": amount_cents,
+    }
+    if available_cents < amount_cents:
+        raise RefundExceedsCredit(details=details)
+    try:
+        return ledger_hold(
+            idempotency_key=_refund_hold_key(refund_key),
+            debit=paid_account,
+            credit=ledger_provider_clearing_account(provider=order.payment_provider),
+            amount_cents=amount_cents,
+            reason_code=REFUND_REASON,
+            actor=actor,
+            memo=f"refund of top-up {order.pk}",
+        )
+    except InsufficientBalance as error:  # spent between the read above and the locked update
+        raise RefundExceedsCredit(details=details) from error
+
+
+def topup_order_refund_execute(*, refund: TopupRefund, actor: Actor) -> TopupRefund:
+    """Ask the provider for a reserved refund, then post the hold. Call outside a transaction.
+
+    Repeating it is safe: a refunded refund is returned as it is, and the provider answers a
+    repeated key with the refund it already made. An unreachable provider leaves the refund
+    reserved (RefundProviderUnavailable: try again); a refusal releases the hold.
+    """
+    refund = TopupRefund.objects.select_related("order").get(pk=refund.pk)
+    if refund.status == TopupRefundStatus.REFUNDED:
+        return refund
+    if refund.status == TopupRefundStatus.REFUSED:
+        raise RefundRefusedByProvider(details={"failure_code": refund.failure_code})
+    order = refund.order
+    try:
+        answer = payment_refund(
+            provider=order.payment_provider,
+            provider_payment_id=order.provider_payment_id,
+            amount_cents=refund.amount_cents,
+            idempotency_key=_refund_key(refund.refund_key),
+        )
+    except GatewayUnavailable as error:
+        raise RefundProviderUnavailable() from error
+    if answer.status != RefundStatus.SUCCEEDED:
+        _refund_refused(refund, failure_code=answer.failure_code, actor=actor)
+        raise RefundRefusedByProvider(details={"failure_code": answer.failure_code})
+    return _refund_settle(refund, provider_refund_id=answer.provider_refund_id, actor=actor)
+
+
+def _refund_locked(refund: TopupRefund) -> tuple[TopupOrder, TopupRefund]:
+    """The order, then the refund, locked in that order (as the reservation locks them)."""
+    order = TopupOrder.objects.select_for_update().get(pk=refund.order_id)
+    return order, TopupRefund.objects.select_for_update().select_related("hold").get(pk=refund.pk)
+
+
+def _refund_settle(refund: TopupRefund, *, provider_refund_id: str, actor: Actor) -> TopupRefund:
+    with transaction.atomic():
+        order, refund = _refund_locked(refund)
+        if refund.status != TopupRefundStatus.RESERVED:
+            return refund  # a concurrent retry settled it
+        refund.transfer = ledger_post_pending(
+            pending=refund.hold,
+            idempotency_key=_refund_key(refund.refund_key),
+            reason_code=REFUND_REASON,
+            actor=actor,
+            memo=f"refund of top-up {order.pk}",
+        )
+        refund.status = TopupRefundStatus.REFUNDED
+        refund.provider_refund_id = provider_refund_id[:100]
+        refund.updated_at = clock.now()
+        refund.save(update_fields=["transfer", "status", "provider_refund_id", "updated_at"])
+        if order.status == TopupStatus.CREDITED and (
+            topup_order_refunded_cents(order=order) >= order.amount_cents
+        ):
+            _transition(order, state.REFUNDED, actor=actor, cause="refunded in full")
+            order.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="topup.refunded",
+            object_type="topup.order",
+            object_id=str(order.pk),
+            data={
+                "refund_key": refund.refund_key,
+                "amount_cents": refund.amount_cents,
+                "provider_refund_id": refund.provider_refund_id,
+            },
+        )
+    return refund
+
+
+def _refund_refused(refund: TopupRefund, *, failure_code: str, actor: Actor) -> None:
+    with transaction.atomic():
+        _order, refund = _refund_locked(refund)
+        if refund.status != TopupRefundStatus.RESERVED:
+            return
+        ledger_void_pending(
+            pending=refund.hold,
+            idempotency_key=f"{_refund_key(refund.refund_key)}:void",
+            reason_code=REFUND_REASON,
+            actor=actor,
+            memo=f"refund refused by the provider: {failure_code}",
+        )
+        refund.status = TopupRefundStatus.REFUSED
+        refund.failure_code = failure_code[:64] or "refused"
+        refund.updated_at = clock.now()
+        refund.save(update_fields=["status", "failure_code", "updated_at"])

@@ -1,1 +1,1 @@
-"""channels backoffice."""
+"""The back office (/backoffice/): customer service, disputes, compliance, finance, dashboards."""

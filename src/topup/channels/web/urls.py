@@ -5,6 +5,7 @@ from django.urls import path
 from topup.channels.web.views import (
     account,
     auth,
+    disputes,
     history,
     kiosk_handoff,
     plans,
@@ -32,6 +33,8 @@ urlpatterns = [
     path("history/export.csv", history.history_export, name="history-export"),
     path("history/<uuid:order_id>/receipt", history.receipt, name="receipt"),
     path("history/<uuid:order_id>/receipt.pdf", history.receipt_pdf, name="receipt-pdf"),
+    path("history/<uuid:order_id>/dispute", disputes.dispute_open_page, name="dispute-open"),
+    path("disputes/<int:dispute_id>", disputes.dispute_detail, name="dispute-detail"),
     path("settings", preferences.preferences, name="settings"),
     path("settings/numbers", preferences.saved_number_add, name="saved-number-add"),
     path(

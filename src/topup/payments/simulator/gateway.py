@@ -9,12 +9,16 @@ from typing import Final
 from django.conf import settings
 
 from topup.core import clock
+from topup.core.errors import NotFound
 from topup.payments.gateway import (
     GatewayUnavailable,
+    PaymentRefund,
     PaymentRequest,
     PaymentSession,
     PaymentState,
     PaymentStatus,
+    RefundFailureCode,
+    RefundStatus,
     WebhookNotice,
     WebhookRejected,
 )
@@ -43,6 +47,34 @@ class SimulatorGateway:
         self._refuse_during_outage()
         payment = services.simulator_payment_get(payment_id=provider_payment_id)
         return _payment_state(payment, provider=self.name)
+
+    def refund_payment(
+        self, *, provider_payment_id: str, amount_cents: int, idempotency_key: str
+    ) -> PaymentRefund:
+        self._refuse_during_outage()
+        try:
+            refund = services.simulator_refund_create(
+                payment_id=provider_payment_id,
+                amount_cents=amount_cents,
+                idempotency_key=idempotency_key,
+            )
+        except NotFound:
+            return PaymentRefund(
+                provider=self.name,
+                provider_refund_id="",
+                provider_payment_id=provider_payment_id,
+                amount_cents=amount_cents,
+                status=RefundStatus.FAILED,
+                failure_code=RefundFailureCode.PAYMENT_UNKNOWN.value,
+            )
+        return PaymentRefund(
+            provider=self.name,
+            provider_refund_id=refund.id,
+            provider_payment_id=refund.payment_id,
+            amount_cents=refund.amount_cents,
+            status=RefundStatus(refund.status),
+            failure_code=refund.failure_code,
+        )
 
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> WebhookNotice:
         if len(body) > MAX_WEBHOOK_BODY_BYTES:

@@ -1,4 +1,4 @@
-"""The simulator's provider-side tables: its payments, its webhook deliveries, its switches."""
+"""The simulator's provider-side tables: payments, refunds, webhook deliveries, its switches."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from topup.payments.gateway import PaymentStatus
+from topup.payments.gateway import PaymentStatus, RefundStatus
 
 STATUS_CHOICES = [(status.value, status.value) for status in PaymentStatus]
+REFUND_STATUS_CHOICES = [(status.value, status.value) for status in RefundStatus]
 MAX_LATE_DELAY_S = 3600
 
 
@@ -51,6 +52,29 @@ class SimulatorPayment(models.Model):
     def awaits_customer(self) -> bool:
         """The hosted page still takes an answer: pending and nothing submitted yet."""
         return self.status == PaymentStatus.PENDING and self.resolve_after is None
+
+
+class SimulatorRefund(models.Model):
+    """A refund as the provider holds it: one per idempotency key, refused ones included."""
+
+    id = models.CharField(primary_key=True, max_length=40, editable=False)
+    payment = models.ForeignKey(SimulatorPayment, on_delete=models.PROTECT, related_name="refunds")
+    idempotency_key = models.CharField(_("idempotency key"), max_length=128, unique=True)
+    amount_cents = models.PositiveIntegerField(_("amount (cents)"))
+    status = models.CharField(_("status"), max_length=16, choices=REFUND_STATUS_CHOICES)
+    failure_code = models.CharField(_("failure code"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_cents__gt=0), name="simulator_refund_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} of {self.payment_id} ({self.status})"
 
 
 class SimulatorWebhookDelivery(models.Model):

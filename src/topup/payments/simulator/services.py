@@ -1,7 +1,9 @@
-"""The simulator playing the provider: its payments' lives, the hosted page's answers, webhooks.
+"""The simulator playing the provider: its payments' lives, the hosted page's answers, webhooks,
+refunds.
 
 Every status change and the webhooks it causes are written in one transaction, so a webhook is
-queued exactly when the change is committed.
+queued exactly when the change is committed. A refund is answered synchronously by its API call
+and sends no webhook: the platform learns its outcome from the answer.
 """
 
 from __future__ import annotations
@@ -12,15 +14,23 @@ from typing import Final
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.urls import reverse
 
 from topup.core import clock
 from topup.core.errors import Conflict, InvariantViolation, JsonValue, NotFound
-from topup.payments.gateway import FailureCode, PaymentRequest, PaymentStatus
+from topup.payments.gateway import (
+    FailureCode,
+    PaymentRequest,
+    PaymentStatus,
+    RefundFailureCode,
+    RefundStatus,
+)
 from topup.payments.simulator.cards import card_fingerprint, card_outcome
 from topup.payments.simulator.models import (
     MAX_LATE_DELAY_S,
     SimulatorPayment,
+    SimulatorRefund,
     SimulatorSettings,
     SimulatorWebhookDelivery,
     WebhookMode,
@@ -242,3 +252,58 @@ def _delivery_enqueue(
     simulator_webhook_deliver_task.using(run_after=run_after, priority=priority).enqueue(
         delivery_id=delivery.pk
     )
+
+
+def simulator_refund_create(
+    *, payment_id: str, amount_cents: int, idempotency_key: str
+) -> SimulatorRefund:
+    """Refund (part of) a captured payment, once per idempotency key, refusals included.
+
+    The refunds of a payment never add up to more than was captured; the payment becomes
+    REFUNDED when they reach its amount.
+    """
+    if amount_cents <= 0:
+        raise ValueError("a refund has a positive amount")
+    with transaction.atomic():
+        try:
+            payment = SimulatorPayment.objects.select_for_update().get(id=payment_id)
+        except SimulatorPayment.DoesNotExist as error:
+            raise NotFound(details={"payment_id": payment_id}) from error
+        existing = SimulatorRefund.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if (existing.payment_id, existing.amount_cents) != (payment.id, amount_cents):
+                # A real provider answers 400 here; for the platform it is a bug in key choice.
+                raise InvariantViolation(f"refund key {idempotency_key} reused differently")
+            return existing
+        refunded_cents = _refunded_cents(payment)
+        failure_code = _refund_refusal(payment, amount_cents, refunded_cents=refunded_cents)
+        refund = SimulatorRefund.objects.create(
+            id=_random_id("sim_ref_"),
+            payment=payment,
+            idempotency_key=idempotency_key,
+            amount_cents=amount_cents,
+            status=RefundStatus.FAILED if failure_code else RefundStatus.SUCCEEDED,
+            failure_code=failure_code,
+            created_at=clock.now(),
+        )
+        if not failure_code and refunded_cents + amount_cents == payment.amount_cents:
+            payment.status = PaymentStatus.REFUNDED.value
+            payment.updated_at = clock.now()
+            payment.save(update_fields=["status", "updated_at"])
+    return refund
+
+
+def _refunded_cents(payment: SimulatorPayment) -> int:
+    total = payment.refunds.filter(status=RefundStatus.SUCCEEDED).aggregate(
+        total=Sum("amount_cents")
+    )["total"]
+    return int(total or 0)
+
+
+def _refund_refusal(payment: SimulatorPayment, amount_cents: int, *, refunded_cents: int) -> str:
+    """Why the provider refuses this refund; empty when it accepts."""
+    if payment.status != PaymentStatus.CAPTURED:
+        return RefundFailureCode.PAYMENT_NOT_CAPTURED.value
+    if refunded_cents + amount_cents > payment.amount_cents:
+        return RefundFailureCode.AMOUNT_EXCEEDS_CAPTURED.value
+    return ""

@@ -18,7 +18,7 @@ router = Router(tags=["auth"])
 
 @router.post(
     "/otp",
-    response={202: OtpSentOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={202: OtpSentOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="Send a login code by SMS",
 )
 def auth_otp_request(request: HttpRequest, payload: OtpRequestIn) -> tuple[int, OtpSentOut]:
@@ -39,7 +39,14 @@ def auth_otp_request(request: HttpRequest, payload: OtpRequestIn) -> tuple[int, 
 
 @router.post(
     "/token",
-    response={200: TokenOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={
+        200: TokenOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        404: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },
     summary="Exchange the SMS code for a Bearer access token",
 )
 def auth_token_issue(request: HttpRequest, payload: TokenRequestIn) -> TokenOut:

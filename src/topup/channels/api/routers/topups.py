@@ -87,7 +87,7 @@ def topup_create(
 
 @router.get(
     "/{order_id}",
-    response={200: TopupOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: TopupOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="A top-up's status and failure reason",
 )
 def topup_get(request: HttpRequest, order_id: UUID) -> TopupOut:
@@ -98,7 +98,7 @@ def topup_get(request: HttpRequest, order_id: UUID) -> TopupOut:
 
 @router.get(
     "/{order_id}/receipt.pdf",
-    response={200: None, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: None, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="The receipt as a PDF, once the credit has arrived",
     openapi_extra={
         "responses": {200: {"description": "The receipt", "content": {"application/pdf": {}}}}

@@ -9,23 +9,16 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from topup.core.languages import languages_native
 from topup.kiosks.models import KioskDevice, KioskStatus
 
-# Each language named in itself, as a language choice must show it.
-NATIVE_NAMES: Final = {
-    "nl": "Nederlands",
-    "fr": "Français",
-    "de": "Deutsch",
-    "en": "English",
-    "zh-hans": "简体中文",
-}
 IDLE_SECONDS: Final = 60  # TOPUP_KIOSK_IDLE_S overrides it (tests shorten it)
 # A device in these states takes no payment (out of paper still sells: the receipt goes on screen).
 NOT_SELLING: Final = (KioskStatus.OUT_OF_SERVICE, KioskStatus.MAINTENANCE)
 
 
 def kiosk_languages() -> list[tuple[str, str]]:
-    return [(code, NATIVE_NAMES.get(code, str(name))) for code, name in settings.LANGUAGES]
+    return languages_native()
 
 
 def kiosk_render(

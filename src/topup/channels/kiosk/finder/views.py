@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Final
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from topup.channels.kiosk.finder.forms import CoordinatesForm, MunicipalityForm
 from topup.core.errors import ApplicationError
+from topup.core.languages import languages_native
 from topup.core.money import format_amount_for_locale
 from topup.kiosks.selectors import KioskDistance, kiosks_in_service_near
 from topup.kiosks.services import kiosk_receipt_order_from_link
@@ -26,23 +26,13 @@ from topup.topups.services import topup_receipt_build
 from topup.visits.selectors import PostalCodesNotSupported, municipality_find
 
 RESULTS_LIMIT: Final = 5
-# Each language named in itself, as a picker must show it.
-NATIVE_LANGUAGE_NAMES: Final = {
-    "nl": "Nederlands",
-    "fr": "Français",
-    "de": "Deutsch",
-    "en": "English",
-    "zh-hans": "简体中文",
-}
 VISIBLE_MSISDN_DIGITS: Final = 2
 
 
 def _page(
     request: HttpRequest, template: str, context: dict[str, object], status: int = 200
 ) -> HttpResponse:
-    context["kiosks_languages"] = [
-        (code, NATIVE_LANGUAGE_NAMES.get(code, code)) for code, _name in settings.LANGUAGES
-    ]
+    context["kiosks_languages"] = languages_native()
     return render(request, f"kiosks/{template}", context, status=status)
 
 

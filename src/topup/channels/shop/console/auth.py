@@ -16,10 +16,10 @@ from django.urls import reverse
 
 from topup.audit.services import Actor
 from topup.channels.shop.console.context import console_render
-from topup.channels.shop.console.two_factor import two_factor_required, two_factor_verified
 from topup.core.errors import ApplicationError
 from topup.shops.models import StaffMembership
 from topup.shops.services import staff_membership_get
+from topup.staff.two_factor import two_factor_required, two_factor_verified
 
 P = ParamSpec("P")
 StaffView = Callable[Concatenate[HttpRequest, StaffMembership, P], HttpResponse]

@@ -4,25 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from topup.core.languages import languages_native
 from topup.shops.models import StaffMembership
 from topup.subscribers.numbers import format_msisdn_national
 
-# Each language named in itself, as a picker must show it.
-_NATIVE_NAMES = {
-    "nl": "Nederlands",
-    "fr": "Français",
-    "de": "Deutsch",
-    "en": "English",
-    "zh-hans": "简体中文",
-}
-
 
 def console_languages() -> list[tuple[str, str]]:
-    return [(code, _NATIVE_NAMES.get(code, str(name))) for code, name in settings.LANGUAGES]
+    return languages_native()
 
 
 def console_render(

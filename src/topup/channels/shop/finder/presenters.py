@@ -5,29 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.utils import formats
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import get_language_info
 
+from topup.core.languages import languages_native
 from topup.visits.models import ShopHours
 from topup.visits.selectors import BusyHours
 
-# Each language named in itself, as a picker must show it.
-NATIVE_LANGUAGE_NAMES = {
-    "nl": "Nederlands",
-    "fr": "Français",
-    "de": "Deutsch",
-    "en": "English",
-    "zh-hans": "简体中文",
-}
 EN_DASH = "\u2013"
 # Hours shown in the busy chart when a shop has no opening hours yet.
 DEFAULT_CHART_HOURS = range(8, 20)
 
 
 def picker_languages() -> list[tuple[str, str]]:
-    return [(code, NATIVE_LANGUAGE_NAMES.get(code, code)) for code, _name in settings.LANGUAGES]
+    return languages_native()
 
 
 def languages_spoken(codes: str) -> list[str]:

@@ -199,12 +199,20 @@ def _slot_choices(shop: Shop, day: dt.date) -> list[tuple[str, str]]:
     ]
 
 
+def _day_parse(text: str | None) -> dt.date | None:
+    """`YYYY-MM-DD`, or None for anything else: `2026-02-30` is no day (parse_date raises)."""
+    try:
+        return parse_date(text or "")
+    except ValueError:
+        return None
+
+
 @require_http_methods(["GET", "POST"])
 def booking(request: HttpRequest, code: str) -> HttpResponse:
     """Day picker (GET) → the day's free slots and the number (form) → POST → confirmation."""
     shop = _shop_or_404(code)
     day_text = request.POST.get("day") if request.method == "POST" else request.GET.get("day")
-    day = parse_date(day_text or "") if day_text else None
+    day = _day_parse(day_text)
     context: dict[str, object] = {"shop": shop, "days": _booking_days(shop), "day": day}
     if day is None:
         return _page(request, "booking_days.html", context)

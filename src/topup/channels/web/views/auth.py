@@ -18,7 +18,7 @@ from topup.channels.web.session import web_after_login_path, web_current_sim, we
 from topup.core import clock
 from topup.core.errors import ApplicationError
 from topup.messaging.errors import OtpInvalid, OtpResendTooSoon, OtpTooManyAttempts
-from topup.messaging.selectors import otp_last_issued
+from topup.messaging.selectors import otp_last_issued, sms_delivery
 from topup.messaging.services import (
     OTP_CODE_MAX_INPUT_CHARS,
     OtpIssued,
@@ -145,6 +145,8 @@ def _code_page(
         "msisdn_masked": format_msisdn_masked(msisdn),
         "issued": issued,
         "resend_wait_s": _seconds_until(issued.resend_available_at),
+        # The SMS gateway refused it (retried with backoff) or gave up: the customer is told.
+        "delivery": sms_delivery(sms=last.sms).value,
         "error": error,
         "error_next_step": _error_next_step(error, issued=issued) if error else "",
     }

@@ -7,15 +7,14 @@ carries the line's internal id, never the phone number, so no personal data goes
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import uuid
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
@@ -25,7 +24,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from topup.channels.web.session import login_required_sim
-from topup.core.money import format_amount, format_amount_for_locale
+from topup.core.csv_export import csv_amount, csv_decimal_comma, csv_document
+from topup.core.money import format_amount_for_locale
 from topup.receipts.labels import channel_label, payment_method_label
 from topup.receipts.model import Receipt
 from topup.receipts.pdf import receipt_render_pdf
@@ -42,11 +42,11 @@ from topup.topups.services import topup_receipt_build
 
 PAGE_SIZE: Final = 20
 MAX_PAGE: Final = 250  # PAGE_SIZE * MAX_PAGE stays within the selector's row limit
+# The period a filter may name: 0001-01-01 or 9999-12-31 would overflow the day's bounds in time.
+FIRST_DAY: Final = dt.date(2000, 1, 1)
+LAST_DAY: Final = dt.date(2999, 12, 31)
+_DAY_RANGE: Final = [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
 MAX_EXPORT_ROWS: Final = 5000
-# Excel in Belgium (and in most of Europe) reads ";" as the separator, because "," is the decimal
-# comma; the English and Chinese pages export with "," and a decimal point.
-_DECIMAL_COMMA_LANGUAGES: Final = frozenset({"nl", "fr", "de"})
-_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
 STATUS_WORDS: Final[dict[str, str | Promise]] = {
     TopupStatus.CREATED: _("Started, not paid"),
@@ -69,8 +69,8 @@ def _method_words(method: str, instrument_masked: str) -> str:
 
 
 class HistoryFilterForm(forms.Form):
-    since = forms.DateField(required=False, label=_("From"))
-    until = forms.DateField(required=False, label=_("To"))
+    since = forms.DateField(required=False, label=_("From"), validators=_DAY_RANGE)
+    until = forms.DateField(required=False, label=_("To"), validators=_DAY_RANGE)
     status = forms.ChoiceField(required=False, label=_("Status"))
     number = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label=_("Number"))
     page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
@@ -203,16 +203,6 @@ def history(request: HttpRequest, *, sim: Sim) -> HttpResponse:
     return response
 
 
-def _csv_cell(value: str) -> str:
-    """Spreadsheets run cells that start like a formula: a leading ' keeps them as text."""
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
-
-
-def _csv_amount(amount_cents: int, *, decimal_comma: bool) -> str:
-    text = format_amount(amount_cents)
-    return text.replace(".", ",") if decimal_comma else text
-
-
 def _csv_row(order: TopupOrder, *, decimal_comma: bool) -> list[str]:
     created = timezone.localtime(order.created_at)
     return [
@@ -220,7 +210,7 @@ def _csv_row(order: TopupOrder, *, decimal_comma: bool) -> list[str]:
         created.strftime("%H:%M"),
         order.receipt_number or "",
         format_msisdn_national(order.sim.msisdn),
-        _csv_amount(order.amount_cents, decimal_comma=decimal_comma),
+        csv_amount(order.amount_cents, decimal_comma=decimal_comma),
         order.currency,
         _status_words(order.status),
         _method_words(order.payment_method, order.payment_instrument_masked),
@@ -233,10 +223,7 @@ def history_export(request: HttpRequest, *, sim: Sim) -> HttpResponse:
     ";" and a decimal comma for nl/fr/de, "," and a decimal point otherwise."""
     _form, query = _filters(request, sim)
     orders = _orders(sim, query, limit=MAX_EXPORT_ROWS, offset=0)
-    decimal_comma = request.LANGUAGE_CODE in _DECIMAL_COMMA_LANGUAGES
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";" if decimal_comma else ",", lineterminator="\r\n")
+    decimal_comma = csv_decimal_comma(request.LANGUAGE_CODE)
     header = (
         _("Date"),
         _("Time"),
@@ -247,12 +234,12 @@ def history_export(request: HttpRequest, *, sim: Sim) -> HttpResponse:
         _("Status"),
         _("Payment method"),
     )
-    writer.writerow([_csv_cell(str(label)) for label in header])
-    for order in orders:
-        writer.writerow([_csv_cell(cell) for cell in _csv_row(order, decimal_comma=decimal_comma)])
-    response = HttpResponse(
-        buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8"
+    content = csv_document(
+        header=header,
+        rows=(_csv_row(order, decimal_comma=decimal_comma) for order in orders),
+        decimal_comma=decimal_comma,
     )
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="topup-history.csv"'
     response["Cache-Control"] = "private, no-store"
     return response

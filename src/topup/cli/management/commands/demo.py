@@ -77,13 +77,14 @@ class Command(BaseCommand):
             "                  the outbox: `topup sms outbox --msisdn NUMBER --last`)",
             f"  API docs        {public_url}/api/v1/docs",
             f"  OpenAPI         {public_url}/api/v1/openapi.json",
-            f"  Back office     {public_url}/admin/",
+            f"  Back office     {public_url}/backoffice/   (customer service, disputes,",
+            "                  compliance, finance, dashboards; raw data in the admin: /admin/)",
             f"  Agent console   {public_url}/shop/   (staff below; two-factor is skipped in the",
             "                  demo and required with TOPUP_ENV=production)",
             f"  Shop finder     {public_url}/shops/",
             f"  Health          {public_url}/healthz   {public_url}/readyz   {public_url}/metrics",
-            "  Staff logins (demo passwords; admin at /admin/, shop staff at /shop/):",
-            *[f"    {user:<16} {password}" for user, password, _group, _su in DEMO_STAFF],
+            "  Staff logins (demo passwords; back office at /backoffice/, shop staff at /shop/):",
+            *[f"    {user:<16} {password}  ({group})" for user, password, group, _su in DEMO_STAFF],
             *[
                 f"    {user:<16} {password}  ({role.label}, {shop})"
                 for user, password, shop, role in DEMO_SHOP_STAFF

@@ -12,7 +12,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from django_tasks_db.models import DBTaskResult
 
-from topup.core.worker import worker_build, worker_drain
+from topup.compliance.tasks import compliance_scan_task, identification_retention_task
+from topup.core.worker import (
+    worker_build,
+    worker_drain,
+    worker_id_for,
+    worker_orphans_requeue,
+    worker_run,
+)
 from topup.kiosks.tasks import kiosk_sweep
 from topup.topups.tasks import topup_sweep
 
@@ -23,8 +30,9 @@ log = structlog.get_logger(__name__)
 
 
 # The periodic sweeps: late payments reconciled, abandoned orders expired; silent kiosks taken
-# out of the finder and idle kiosk sessions wiped.
-PERIODIC_TASKS = (topup_sweep, kiosk_sweep)
+# out of the finder and idle kiosk sessions wiped; the compliance scan (itself at most every ten
+# minutes) and the identification retention run (itself at most once a day).
+PERIODIC_TASKS = (topup_sweep, kiosk_sweep, compliance_scan_task, identification_retention_task)
 
 
 def sweep_enqueue() -> int:
@@ -42,6 +50,8 @@ def _scheduler_loop(stop: threading.Event, interval_s: float) -> None:
     while not stop.wait(interval_s):
         try:
             sweep_enqueue()
+            # Tasks a killed worker of this host left RUNNING would otherwise never run again.
+            worker_orphans_requeue(hostname=socket.gethostname())
         except Exception:
             # A failed enqueue (database briefly away) must not kill the scheduler: retry later.
             log.exception("worker.sweep_enqueue_failed")
@@ -79,17 +89,20 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         if options["once"]:
+            worker_orphans_requeue(hostname=socket.gethostname())
             ran = worker_drain()
             self.stdout.write(f"ran {ran} task(s)")
             return
         interval_s = options["interval"]
         assert isinstance(interval_s, float)
-        worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
+        worker_id = worker_id_for(hostname=socket.gethostname(), pid=os.getpid())
+        # A worker starting after a crash takes back what the dead one was running.
+        worker_orphans_requeue(hostname=socket.gethostname())
         stop = scheduler_start()
         worker = worker_build(worker_id=worker_id, interval_s=interval_s)
         worker.configure_signals()
         self.stdout.write(f"worker {worker_id} polling every {interval_s:g}s; Ctrl-C stops")
         try:
-            worker.run()
+            worker_run(worker=worker, hostname=socket.gethostname())
         finally:
             stop.set()

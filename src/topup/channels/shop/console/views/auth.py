@@ -20,9 +20,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from topup.channels.shop.console.auth import staff_actor, staff_login_complete, staff_user
 from topup.channels.shop.console.context import console_render
-from topup.channels.shop.console.errors import TwoFactorNoDevice
 from topup.channels.shop.console.forms import CodeForm
-from topup.channels.shop.console.two_factor import (
+from topup.core.errors import ApplicationError
+from topup.shops.services import staff_membership_get
+from topup.staff.errors import TwoFactorNoDevice
+from topup.staff.two_factor import (
     two_factor_enrolment_confirm,
     two_factor_enrolment_start,
     two_factor_has_device,
@@ -31,8 +33,6 @@ from topup.channels.shop.console.two_factor import (
     two_factor_secret_text,
     two_factor_verify,
 )
-from topup.core.errors import ApplicationError
-from topup.shops.services import staff_membership_get
 
 # Where to go after the second factor: the page the staff member first asked for.
 _SESSION_NEXT = "shop_console_next"

@@ -1,4 +1,6 @@
-"""Two-factor login of shop staff with a TOTP app (django-otp), and enrolling a first device.
+"""Two-factor login of staff (shop console, back office) with a TOTP app (django-otp).
+
+Also enrolling a first device.
 
 django-otp throttles wrong codes per device (1, 2, 4, 8… seconds between tries); a failed try
 is committed before the error is raised, so the back-off cannot be undone by a rollback.
@@ -19,17 +21,17 @@ from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from topup.audit.services import Actor, audit_record
-from topup.channels.shop.console.errors import (
+from topup.core.errors import PermissionDenied
+from topup.staff.errors import (
     TwoFactorAlreadyEnrolled,
     TwoFactorCodeInvalid,
     TwoFactorLocked,
     TwoFactorNoDevice,
 )
-from topup.core.errors import PermissionDenied
 
 CODE_MAX_INPUT_CHARS = 8
 DEVICE_NAME = "console"
-ISSUER = "Topup shop console"
+ISSUER = "Topup staff"
 
 
 def two_factor_required() -> bool:

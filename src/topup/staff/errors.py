@@ -1,4 +1,4 @@
-"""Errors a staff member can cause while logging in to the console; each says what to do next."""
+"""Errors staff can cause while logging in (console, back office), each with a next step."""
 
 from __future__ import annotations
 

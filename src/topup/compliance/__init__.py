@@ -1,0 +1,1 @@
+"""Compliance: the review queue of identification anomalies; retention of identification data."""

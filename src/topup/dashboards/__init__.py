@@ -1,0 +1,1 @@
+"""Operations dashboards: figures read from the other apps, and their charts."""

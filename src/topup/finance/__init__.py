@@ -1,0 +1,1 @@
+"""Finance: providers' settlement reports reconciled with the ledger; the trial balance."""

@@ -1,0 +1,1 @@
+"""Tests of the back office's disputes screens."""

@@ -1,0 +1,1 @@
+"""Compliance: the anomaly scan and its cases, the retention job."""
