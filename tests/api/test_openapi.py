@@ -14,6 +14,7 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/topups/{order_id}/receipt.pdf", "get"),
     ("/api/v1/payments/webhooks/simulator", "post"),
     ("/api/v1/kiosks", "get"),
+    ("/api/v1/ping", "get"),
 }
 
 

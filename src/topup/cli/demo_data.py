@@ -185,8 +185,9 @@ def _catalog() -> Brand:
 def _staff() -> None:
     for username, password, group_name, superuser in DEMO_STAFF:
         group, _ = Group.objects.get_or_create(name=group_name)
+        # Only the administrator uses the admin site; staff have the back office and the console.
         user = User.objects.create_user(
-            username=username, password=password, is_staff=True, is_superuser=superuser
+            username=username, password=password, is_staff=superuser, is_superuser=superuser
         )
         user.groups.add(group)
 

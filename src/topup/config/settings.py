@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONCE
@@ -187,6 +188,10 @@ def _database_config() -> dict[str, object]:
         config["CONN_MAX_AGE"] = 0
     else:
         config["CONN_HEALTH_CHECKS"] = True
+        # Behind a transaction-pooling PgBouncer a cursor cannot outlive its transaction:
+        # `.iterator()` then reads in chunks without a server-side (WITH HOLD) cursor.
+        if os.environ.get("TOPUP_DATABASE_POOL_MODE", "session") == "transaction":
+            config["DISABLE_SERVER_SIDE_CURSORS"] = True
     config["TEST"] = {"NAME": os.environ.get("TOPUP_TEST_DATABASE_NAME") or None}
     return config
 
@@ -226,6 +231,9 @@ STATIC_ROOT = DATA_DIR / "static"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+# Behind a load balancer that terminates TLS the request arrives as plain HTTP, while browsers
+# send `Origin: https://<public host>`: the public URL's origin is trusted for forms.
+CSRF_TRUSTED_ORIGINS = ["{0.scheme}://{0.netloc}".format(urlsplit(TOPUP_PUBLIC_URL))]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_HSTS_SECONDS = 31_536_000 if PRODUCTION else 0
 SECURE_REFERRER_POLICY = "same-origin"

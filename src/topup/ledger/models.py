@@ -27,7 +27,7 @@ class Account(models.Model):
     derived from entries, so no single row is updated by every transfer.
     """
 
-    code = models.CharField(max_length=100, unique=True)
+    code = models.CharField(max_length=100)  # unique: one index, see Meta
     name = models.CharField(max_length=200)
     account_type = models.CharField(
         max_length=16, choices=[(t.value, t.value) for t in AccountType]
@@ -44,6 +44,13 @@ class Account(models.Model):
 
     class Meta:
         constraints = [
+            # One unique index that also serves prefix (LIKE) lookups, instead of the unique
+            # constraint plus the pattern index Django adds for `unique=True` on PostgreSQL.
+            models.UniqueConstraint(
+                fields=["code"],
+                name="ledger_account_code_unique",
+                opclasses=["varchar_pattern_ops"],
+            ),
             models.CheckConstraint(
                 condition=Q(may_go_negative=True) | Q(balance_cents__gte=models.F("held_cents")),
                 name="ledger_account_available_not_negative",
@@ -76,7 +83,7 @@ class TransferKind(models.TextChoices):
 class Transfer(models.Model):
     """An immutable movement between two accounts. Never updated; corrections are new rows."""
 
-    idempotency_key = models.CharField(max_length=200, unique=True)
+    idempotency_key = models.CharField(max_length=200)  # unique: one index, see Meta
     kind = models.CharField(max_length=16, choices=TransferKind.choices)
     # No index of their own: an account's movements are found through its entries, and every
     # index here is paid on the hot path of each top-up (bench/ledger_post.py).
@@ -111,6 +118,13 @@ class Transfer(models.Model):
 
     class Meta:
         constraints = [
+            # The idempotency key's one index (every top-up inserts into it): unique, and with
+            # the pattern operator class so prefix lookups (`topup:<order>:`) use it too.
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                name="ledger_transfer_idempotency_key_unique",
+                opclasses=["varchar_pattern_ops"],
+            ),
             models.CheckConstraint(
                 condition=Q(amount_cents__gt=0), name="ledger_transfer_positive"
             ),
@@ -137,15 +151,16 @@ class Transfer(models.Model):
 class Entry(models.Model):
     """One side of a posted transfer: positive cents debit the account, negative credit it.
 
-    Keyed by (transfer, account): one entry per account per transfer, and no sequence or
-    extra index to maintain on the hot path.
+    Keyed by (account, transfer): one entry per account per transfer, and the key is the one
+    index, serving an account's entries in transfer order. A transfer's entries are found
+    through its two accounts (debit, credit); the ledger never deletes a transfer, so no
+    lookup by transfer alone is needed on the hot path.
     """
 
-    pk = models.CompositePrimaryKey("transfer_id", "account_id")
+    pk = models.CompositePrimaryKey("account_id", "transfer_id")
     transfer = models.ForeignKey(
         Transfer, on_delete=models.PROTECT, related_name="entries", db_index=False
     )
-    # Indexed through (account, transfer) below, which also serves lookups by account alone.
     account = models.ForeignKey(
         Account, on_delete=models.PROTECT, related_name="entries", db_index=False
     )
@@ -155,7 +170,6 @@ class Entry(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(amount_cents=0), name="ledger_entry_not_zero"),
         ]
-        indexes = [models.Index(fields=["account", "transfer"])]
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.amount_cents}"

@@ -15,7 +15,7 @@ balance once.
 from __future__ import annotations
 
 import datetime as dt
-import json
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,39 +24,53 @@ from typing import Final
 import psycopg
 import psycopg.errors
 from django.db import IntegrityError, connection
-from psycopg import sql
+from psycopg import pq, sql
 
 from topup.audit.services import Actor, audit_request_id
 from topup.ledger.errors import InsufficientBalance
 
 _OVERDRAFT_CONSTRAINT: Final = "ledger_account_available_not_negative"
 
+# Parameters: $1 key, $2 debit id, $3 credit id, $4 amount, $5 reason, $6 actor label, $7 memo,
+# $8 created at, $9 tracked delta, $10 tracked account id (0: none), $11 actor type,
+# $12 actor id, $13 ip address ('' for none), $14 request id. Every one is cast, so the
+# statement's types do not depend on the values of its first call. Text values only: no NULL.
 _SQL: Final = """
 WITH t AS (
     INSERT INTO ledger_transfer (idempotency_key, kind, debit_account_id, credit_account_id,
         amount_cents, reason_code, pending_id, reverses_id, actor, memo, created_at)
-    VALUES (%(key)s, 'posted', %(debit)s, %(credit)s, %(amount)s, %(reason)s, NULL, NULL,
-        %(actor)s, %(memo)s, %(at)s::timestamptz)
+    VALUES ($1::varchar, 'posted', $2::bigint, $3::bigint, $4::bigint, $5::varchar, NULL, NULL,
+        $6::varchar, $7::varchar, $8::timestamptz)
     ON CONFLICT DO NOTHING
     RETURNING id
 ), u AS (
-    UPDATE ledger_account SET balance_cents = balance_cents + %(delta)s
-    WHERE id = %(tracked)s AND EXISTS (SELECT 1 FROM t)
+    UPDATE ledger_account SET balance_cents = balance_cents + $9::bigint
+    WHERE id = $10::bigint AND EXISTS (SELECT 1 FROM t)
     RETURNING id
 ), e AS (
     INSERT INTO ledger_entry (transfer_id, account_id, amount_cents)
     SELECT t.id, v.account_id, v.amount_cents FROM t
-    CROSS JOIN (VALUES (%(debit)s::bigint, %(amount)s::bigint),
-                       (%(credit)s::bigint, -%(amount)s::bigint)) AS v(account_id, amount_cents)
+    CROSS JOIN (VALUES ($2::bigint, $4::bigint), ($3::bigint, -$4::bigint))
+        AS v(account_id, amount_cents)
 ), a AS (
     INSERT INTO audit_auditevent (at, actor_type, actor_id, action, object_type, object_id,
         reason, ip_address, request_id, data)
-    SELECT %(at)s::timestamptz, %(actor_type)s, %(actor_id)s, 'ledger.posted', 'ledger.transfer',
-        t.id::text, %(reason)s, %(ip)s::inet, %(request_id)s, %(data)s::jsonb
+    SELECT $8::timestamptz, $11::varchar, $12::varchar, 'ledger.posted', 'ledger.transfer',
+        t.id::text, $5::varchar, NULLIF($13::varchar, '')::inet, $14::varchar,
+        jsonb_build_object('amount_cents', $4::bigint, 'debit_account_id', $2::bigint,
+                           'credit_account_id', $3::bigint)
     FROM t
 )
 SELECT id, (SELECT count(*) FROM u) FROM t
 """
+_STATEMENT: Final = b"topup_ledger_posted_v1"
+_STATEMENT_MISSING: Final = "26000"  # invalid_sql_statement_name: deallocated behind our back
+
+# The connections on which `_STATEMENT` is prepared. Django turns psycopg's own prepared
+# statements off (for connection poolers), so the hot statement is prepared by name, once per
+# connection, and executed through libpq: psycopg's per-query machinery (query conversion,
+# adapters, the row maker) cost more client CPU than the server spends on the statement.
+_prepared_on: Final[weakref.WeakSet[psycopg.Connection[tuple[object, ...]]]] = weakref.WeakSet()
 
 
 def transfer_posted_in_one_statement(
@@ -72,50 +86,74 @@ def transfer_posted_in_one_statement(
     tracked_delta_cents: int,
     created_at: dt.datetime,
 ) -> int | None:
-    """The new transfer's id, or None when a transfer with this key already exists."""
-    params: dict[str, str | int | dt.datetime | None] = {
-        "key": idempotency_key,
-        "debit": debit_id,
-        "credit": credit_id,
-        "amount": amount_cents,
-        "reason": reason_code,
-        "actor": actor.label()[:100],
-        "memo": memo[:255],
-        "at": created_at,
-        "delta": tracked_delta_cents,
-        "tracked": tracked_account_id if tracked_account_id is not None else 0,
-        "actor_type": actor.actor_type,
-        "actor_id": actor.actor_id,
-        "ip": actor.ip_address,
-        "request_id": audit_request_id(actor),
-        "data": json.dumps(
-            {
-                "amount_cents": amount_cents,
-                "debit_account_id": debit_id,
-                "credit_account_id": credit_id,
-            }
-        ),
-    }
-    connection.ensure_connection()
-    # A server-side prepared statement: PostgreSQL plans this five-part statement once per
-    # connection instead of on every credit.
-    raw = connection.connection
-    assert isinstance(raw, psycopg.Connection)
-    if raw.prepare_threshold is None:
-        raw.prepare_threshold = 1_000_000_000
+    """The new transfer's id, or None when a transfer with this key already exists.
+
+    Runs in the caller's transaction when there is one, else as a transaction of its own.
+    """
+    values = [
+        idempotency_key.encode(),
+        str(debit_id).encode(),
+        str(credit_id).encode(),
+        str(amount_cents).encode(),
+        reason_code.encode(),
+        actor.label()[:100].encode(),
+        memo[:255].encode(),
+        created_at.isoformat().encode(),
+        str(tracked_delta_cents).encode(),
+        str(tracked_account_id or 0).encode(),
+        actor.actor_type.encode(),
+        actor.actor_id.encode(),
+        (actor.ip_address or "").encode(),
+        audit_request_id(actor).encode(),
+    ]
     try:
-        with psycopg.Cursor(raw) as cursor:
-            cursor.execute(_SQL, params, prepare=True)
-            row = cursor.fetchone()
+        result = _execute_posting(values)
     except psycopg.errors.CheckViolation as error:
         if error.diag.constraint_name == _OVERDRAFT_CONSTRAINT:
             raise InsufficientBalance(details={"account_id": tracked_account_id}) from error
         raise IntegrityError(str(error)) from error
-    if row is None:
+    if result.ntuples == 0:
         return None
-    transfer_id, updated = int(row[0]), int(row[1])
-    assert updated == (1 if tracked_account_id is not None else 0), "tracked account vanished"
-    return transfer_id
+    transfer_id, updated = result.get_value(0, 0), result.get_value(0, 1)
+    assert transfer_id is not None and updated is not None
+    assert int(updated) == (1 if tracked_account_id else 0), "tracked account vanished"
+    return int(transfer_id)
+
+
+def _execute_posting(values: list[bytes]) -> pq.abc.PGresult:
+    """Run the prepared posting in the connection's transaction; psycopg's error if it fails."""
+    connection.ensure_connection()
+    raw = connection.connection
+    assert isinstance(raw, psycopg.Connection)
+    _transaction_opened(raw)
+    if raw not in _prepared_on:
+        _prepare(raw)
+    result = raw.pgconn.exec_prepared(_STATEMENT, values)
+    if result.status != pq.ExecStatus.TUPLES_OK:
+        error = psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
+        if error.sqlstate != _STATEMENT_MISSING:
+            raise error
+        _prepared_on.discard(raw)  # prepared afresh by the next call
+        if raw.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+            raise error  # the caller's transaction is aborted: it must be rolled back
+        _prepare(raw)  # outside a transaction the failed call changed nothing: run it again
+        result = raw.pgconn.exec_prepared(_STATEMENT, values)
+        if result.status != pq.ExecStatus.TUPLES_OK:
+            raise psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
+    return result
+
+
+def _transaction_opened(raw: psycopg.Connection[tuple[object, ...]]) -> None:
+    """Open the transaction Django began: psycopg sends BEGIN lazily, with its next statement."""
+    if not raw.autocommit and raw.pgconn.transaction_status == pq.TransactionStatus.IDLE:
+        raw.execute("SELECT 1")  # psycopg's BEGIN carries the connection's isolation level
+
+
+def _prepare(raw: psycopg.Connection[tuple[object, ...]]) -> None:
+    result = raw.pgconn.prepare(_STATEMENT, _SQL.encode())
+    if result.status != pq.ExecStatus.COMMAND_OK:
+        raise psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
+    _prepared_on.add(raw)
 
 
 @dataclass(frozen=True)

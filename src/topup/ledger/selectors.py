@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.db.models import Q, QuerySet, Sum
 
 from topup.ledger import domain
@@ -19,6 +21,24 @@ def ledger_account_balance_cents(*, account: Account) -> int:
     return domain.balance_delta(
         account.type, debit_cents=totals["debits"] or 0, credit_cents=-(totals["credits"] or 0)
     )
+
+
+MAX_BALANCES_AT_ONCE = 100
+
+
+def ledger_accounts_balance_cents(*, account_ids: Collection[int]) -> dict[int, int]:
+    """Several accounts' posted balances (account id -> cents), tracked ones in one query."""
+    if len(account_ids) > MAX_BALANCES_AT_ONCE:
+        raise ValueError(f"at most {MAX_BALANCES_AT_ONCE} accounts at once")
+    rows = Account.objects.filter(pk__in=account_ids).values_list(
+        "pk", "balance_tracked", "balance_cents"
+    )
+    balances = {pk: balance_cents for pk, tracked, balance_cents in rows if tracked}
+    untracked_ids = set(account_ids) - set(balances)
+    if untracked_ids:
+        for account in Account.objects.filter(pk__in=untracked_ids):
+            balances[account.pk] = ledger_account_balance_cents(account=account)
+    return balances
 
 
 def ledger_account_available_cents(*, account: Account) -> int:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Final
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 
 from topup.audit.services import Actor, audit_record
 from topup.core import clock
@@ -129,20 +130,40 @@ class _Request:
     reverses_id: int | None = None
 
     def row(self, transfer_id: int, created_at: dt.datetime) -> Transfer:
-        return Transfer(
-            id=transfer_id,
-            idempotency_key=self.idempotency_key,
-            kind=self.kind.value,
-            debit_account_id=self.debit.pk,
-            credit_account_id=self.credit.pk,
-            amount_cents=self.amount_cents,
-            reason_code=self.reason_code,
-            pending_id=self.pending_id,
-            reverses_id=self.reverses_id,
-            actor=self.actor.label()[:100],
-            memo=self.memo[:255],
-            created_at=created_at,
+        """The stored row, built as a query builds it (positional values, in field order)."""
+        values = (
+            transfer_id,
+            self.idempotency_key,
+            self.kind.value,
+            self.debit.pk,
+            self.credit.pk,
+            self.amount_cents,
+            self.reason_code,
+            self.pending_id,
+            self.reverses_id,
+            self.actor.label()[:100],
+            self.memo[:255],
+            created_at,
         )
+        return Transfer.from_db(DEFAULT_DB_ALIAS, _TRANSFER_COLUMNS, values)
+
+
+# The order of `_Request.row`'s values; checked once here, should a field move.
+_TRANSFER_COLUMNS: Final = [
+    "id",
+    "idempotency_key",
+    "kind",
+    "debit_account_id",
+    "credit_account_id",
+    "amount_cents",
+    "reason_code",
+    "pending_id",
+    "reverses_id",
+    "actor",
+    "memo",
+    "created_at",
+]
+assert [field.attname for field in Transfer._meta.concrete_fields] == _TRANSFER_COLUMNS
 
 
 _INSERT_TRANSFER_SQL = (
@@ -296,6 +317,37 @@ def _audit_transfer(transfer: Transfer, actor: Actor) -> None:
     )
 
 
+def _posted_in_one_statement(request: _Request) -> Transfer:
+    """A posting that moves at most one tracked balance: one statement, one round trip.
+
+    The hot path of every top-up credit (bench/ledger_post.py); the same rows as the general
+    path, written by `transfer_posted_in_one_statement`.
+    """
+    tracked = [
+        movement
+        for movement in _posting_movements(request.debit, request.credit, request.amount_cents)
+        if movement.account.balance_tracked
+    ]
+    created_at = clock.now()
+    transfer_id = transfer_posted_in_one_statement(
+        idempotency_key=request.idempotency_key,
+        debit_id=request.debit.pk,
+        credit_id=request.credit.pk,
+        amount_cents=request.amount_cents,
+        reason_code=request.reason_code,
+        actor=request.actor,
+        memo=request.memo,
+        tracked_account_id=tracked[0].account.pk if tracked else None,
+        tracked_delta_cents=tracked[0].balance_delta_cents if tracked else 0,
+        created_at=created_at,
+    )
+    if transfer_id is not None:
+        return request.row(transfer_id, created_at)
+    replay = _replay(request)
+    assert replay is not None, "a plain transfer conflicts only on its idempotency key"
+    return replay
+
+
 def ledger_transfer(
     *,
     idempotency_key: str,
@@ -313,27 +365,9 @@ def ledger_transfer(
     request = _Request(
         idempotency_key, TransferKind.POSTED, debit, credit, amount_cents, reason_code, actor, memo
     )
+    if connection.vendor == "postgresql" and not (debit.balance_tracked and credit.balance_tracked):
+        return _posted_in_one_statement(request)
     movements = _posting_movements(debit, credit, amount_cents)
-    tracked = [m for m in movements if m.account.balance_tracked]
-    if connection.vendor == "postgresql" and len(tracked) <= 1:
-        created_at = clock.now()
-        transfer_id = transfer_posted_in_one_statement(
-            idempotency_key=idempotency_key,
-            debit_id=debit.pk,
-            credit_id=credit.pk,
-            amount_cents=amount_cents,
-            reason_code=reason_code,
-            actor=actor,
-            memo=memo,
-            tracked_account_id=tracked[0].account.pk if tracked else None,
-            tracked_delta_cents=tracked[0].balance_delta_cents if tracked else 0,
-            created_at=created_at,
-        )
-        if transfer_id is not None:
-            return request.row(transfer_id, created_at)
-        replay = _replay(request)
-        assert replay is not None, "a plain transfer conflicts only on its idempotency key"
-        return replay
     with transaction.atomic(savepoint=False):
         transfer, inserted = _insert_or_replay(request)
         if inserted:

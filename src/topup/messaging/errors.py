@@ -36,3 +36,10 @@ class OtpRequestLimitReached(RateLimited):
     default_message = _(
         "Too many codes were asked for. Try again later, or contact customer service."
     )
+
+
+class OtpGuessLimitReached(RateLimited):
+    default_message = _(
+        "Too many wrong codes were typed from this connection. Try again later, "
+        "or contact customer service."
+    )

@@ -81,7 +81,15 @@ class OneTimeCode(models.Model):
     consumed_at = models.DateTimeField(null=True, blank=True)
     invalidated_at = models.DateTimeField(null=True, blank=True)  # a newer code replaced it
     client_ip = models.GenericIPAddressField(null=True, blank=True)
-    sms = models.ForeignKey(SmsMessage, on_delete=models.PROTECT, related_name="one_time_codes")
+    # None: the number is not a line of the platform. The code is recorded under the same limits
+    # (so that the answer never tells a line from another number) but never sent.
+    sms = models.ForeignKey(
+        SmsMessage,
+        on_delete=models.PROTECT,
+        related_name="one_time_codes",
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -98,3 +106,17 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"one-time code {self.pk}"
+
+
+class OtpWrongAttempt(models.Model):
+    """A wrong code typed, and from which address: guessing is limited per address as well."""
+
+    msisdn = models.CharField(max_length=16)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["client_ip", "at"])]
+
+    def __str__(self) -> str:
+        return f"wrong code at {self.at:%Y-%m-%d %H:%M:%S}"

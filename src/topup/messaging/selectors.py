@@ -68,3 +68,10 @@ def sms_delivery(*, sms: SmsMessage) -> SmsDelivery:
     if sms.status == SmsStatus.FAILED:
         return SmsDelivery.FAILED
     return SmsDelivery.DELAYED if sms.attempts > 0 else SmsDelivery.SENDING
+
+
+def otp_delivery(*, one_time_code: OneTimeCode) -> SmsDelivery:
+    """How a login code's SMS is doing; a code never sent (not a line) shows as on its way."""
+    if one_time_code.sms is None:
+        return SmsDelivery.SENDING
+    return sms_delivery(sms=one_time_code.sms)

@@ -21,18 +21,23 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
 
 from topup.audit.services import Actor, audit_record
+from topup.catalog.selectors import brand_for_operator, operator_get
 from topup.core import clock
 from topup.core.errors import ApplicationError
 from topup.messaging.errors import (
     OtpExpired,
+    OtpGuessLimitReached,
     OtpInvalid,
     OtpRequestLimitReached,
     OtpResendTooSoon,
     OtpTooManyAttempts,
 )
-from topup.messaging.models import OneTimeCode, SmsMessage, SmsPurpose
+from topup.messaging.models import OneTimeCode, OtpWrongAttempt, SmsMessage, SmsPurpose
 from topup.messaging.tasks import sms_deliver, sms_task_priority
-from topup.subscribers.numbers import normalize_msisdn
+from topup.subscribers.errors import InvalidMsisdn, SubscriberNotFound
+from topup.subscribers.models import Sim
+from topup.subscribers.numbers import InvalidNumber, normalize_msisdn
+from topup.subscribers.selectors import sim_get_by_msisdn
 
 SMS_BODY_MAX_CHARS = 459  # three concatenated GSM-7 parts
 SMS_SENDER_NAME_MAX_CHARS = 11  # the longest alphanumeric sender id networks accept
@@ -44,6 +49,9 @@ OTP_RESEND_COOLDOWN_S = 60
 OTP_RATE_WINDOW_S = 60 * 60
 OTP_MAX_CODES_PER_MSISDN_PER_WINDOW = 5
 OTP_MAX_CODES_PER_CLIENT_IP_PER_WINDOW = 20
+# Wrong codes typed from one address, whatever the numbers: a guesser cannot spread its tries
+# over many lines' codes. About six codes' worth of typing errors (a shared address included).
+OTP_MAX_WRONG_CODES_PER_CLIENT_IP_PER_WINDOW = 30
 OTP_CODE_MAX_INPUT_CHARS = 32  # longer input is not a code; refuse before hashing it
 
 _OTP_HASH_KEY_SALT = "topup.messaging.one_time_code"
@@ -101,9 +109,13 @@ def messaging_sms_send(
 
 
 def otp_request(
-    *, msisdn: str, client_ip: str | None, sender_name: str, language: str
+    *, msisdn: str, client_ip: str | None, sender_name: str, language: str, deliver: bool = True
 ) -> OtpIssued:
-    """Send a new login code by SMS, replacing any earlier one, within the rate limits."""
+    """Send a new login code by SMS, replacing any earlier one, within the rate limits.
+
+    `deliver=False` (a number that is not a line) records a code under the same limits and
+    sends nothing: nobody holds that code, and the caller answers as if it had been sent.
+    """
     msisdn = normalize_msisdn(msisdn)
     with transaction.atomic():
         _lock_for_issuing(msisdn=msisdn, client_ip=client_ip)
@@ -114,11 +126,15 @@ def otp_request(
             msisdn=msisdn, consumed_at__isnull=True, invalidated_at__isnull=True
         ).update(invalidated_at=now)
         code = _code_generate()
-        sms = messaging_sms_send(
-            msisdn=msisdn,
-            body=_otp_sms_text(code=code, sender_name=sender_name, language=language),
-            sender_name=sender_name,
-            purpose=SmsPurpose.OTP,
+        sms = (
+            messaging_sms_send(
+                msisdn=msisdn,
+                body=_otp_sms_text(code=code, sender_name=sender_name, language=language),
+                sender_name=sender_name,
+                purpose=SmsPurpose.OTP,
+            )
+            if deliver
+            else None
         )
         one_time_code = OneTimeCode.objects.create(
             msisdn=msisdn,
@@ -133,9 +149,61 @@ def otp_request(
             action="otp.issued",
             object_type="one_time_code",
             object_id=one_time_code.pk,
-            data={"sms_id": sms.pk, "expires_at": one_time_code.expires_at.isoformat()},
+            data={
+                "sms_id": sms.pk if sms is not None else None,
+                "expires_at": one_time_code.expires_at.isoformat(),
+            },
         )
     return otp_issued_from(one_time_code=one_time_code, sender_name=sender_name)
+
+
+def otp_login_request(*, msisdn: str, client_ip: str | None, language: str) -> OtpIssued:
+    """Log in, step one: a code for a line of the platform, the same answer for any other number.
+
+    Whether a number is a line must not be learnt here (enumeration): any Belgian mobile number
+    gets the same answer, under the same cooldown and limits, with the operator's sender name
+    where the line's brand is not known. Only a line's code is sent.
+    """
+    sim = _login_line(msisdn=msisdn)
+    return otp_request(
+        msisdn=msisdn,
+        client_ip=client_ip,
+        sender_name=sim.brand.sms_sender_name if sim is not None else otp_sender_name_default(),
+        language=language,
+        deliver=sim is not None,
+    )
+
+
+def otp_login_verify(*, msisdn: str, code: str, client_ip: str | None) -> Sim:
+    """Log in, step two: the line the accepted code was sent to.
+
+    The code is checked before the line is looked up, so that a number that is not a line
+    answers exactly as a line whose code is wrong, expired or never asked for.
+    """
+    try:
+        e164 = normalize_msisdn(msisdn)
+    except InvalidNumber as error:
+        raise InvalidMsisdn() from error
+    otp_verify(msisdn=e164, code=code, client_ip=client_ip)
+    sim = _login_line(msisdn=e164)
+    if sim is None:  # a code never sent was guessed: it is spent, and opens nothing
+        raise OtpExpired()
+    return sim
+
+
+def otp_sender_name_default() -> str:
+    """The sender name of the operator's main brand (where a number's own brand is unknown)."""
+    operator = operator_get()
+    brand = brand_for_operator(operator=operator)
+    return brand.sms_sender_name if brand else operator.name[:SMS_SENDER_NAME_MAX_CHARS]
+
+
+def _login_line(*, msisdn: str) -> Sim | None:
+    """The line with this number, None for another Belgian mobile number (InvalidMsisdn else)."""
+    try:
+        return sim_get_by_msisdn(msisdn=msisdn)
+    except SubscriberNotFound:
+        return None
 
 
 def otp_issued_from(*, one_time_code: OneTimeCode, sender_name: str) -> OtpIssued:
@@ -241,10 +309,34 @@ def otp_verify(*, msisdn: str, code: str, client_ip: str | None) -> None:
     """Accept the current code once, or raise; every wrong attempt is committed first."""
     msisdn = normalize_msisdn(msisdn)
     with transaction.atomic():
+        _check_guess_limit(client_ip=client_ip)
         verification = _verification_record(msisdn=msisdn, code=code, client_ip=client_ip)
     error = _verification_error(verification)
     if error is not None:
         raise error
+
+
+def _check_guess_limit(*, client_ip: str | None) -> None:
+    """Refuse every code (right or wrong) from an address that typed too many wrong ones.
+
+    Checked under a per-address lock on PostgreSQL, so that parallel guesses cannot all pass.
+    """
+    if not client_ip:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            lock_id = _advisory_lock_id(f"otp:guess:{client_ip}")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+    now = clock.now()
+    recent = OtpWrongAttempt.objects.filter(
+        client_ip=client_ip, at__gt=now - dt.timedelta(seconds=OTP_RATE_WINDOW_S)
+    )
+    limit = OTP_MAX_WRONG_CODES_PER_CLIENT_IP_PER_WINDOW
+    typed = list(recent.order_by("-at").values_list("at", flat=True)[:limit])
+    if len(typed) < limit:
+        return
+    free_at = typed[-1] + dt.timedelta(seconds=OTP_RATE_WINDOW_S)
+    raise OtpGuessLimitReached(details={"retry_after_s": _seconds_until(free_at, now=now)})
 
 
 def _verification_record(*, msisdn: str, code: str, client_ip: str | None) -> _Verification:
@@ -258,6 +350,8 @@ def _verification_record(*, msisdn: str, code: str, client_ip: str | None) -> _V
     verification = _verification_decide(current=current, code=code, now=now)
     if current is not None:
         _verification_apply(current=current, verification=verification, now=now)
+    if verification.wrong_attempt and client_ip:
+        _wrong_attempt_record(msisdn=msisdn, client_ip=client_ip, now=now)
     audit_record(
         actor=_requester(msisdn=msisdn, client_ip=client_ip),
         action=f"otp.{verification.outcome.value}",
@@ -266,6 +360,13 @@ def _verification_record(*, msisdn: str, code: str, client_ip: str | None) -> _V
         data={"attempts_left": verification.attempts_left},
     )
     return verification
+
+
+def _wrong_attempt_record(*, msisdn: str, client_ip: str, now: dt.datetime) -> None:
+    """Count a wrong code against its address; the address's rows past the window go."""
+    window_start = now - dt.timedelta(seconds=OTP_RATE_WINDOW_S)
+    OtpWrongAttempt.objects.filter(client_ip=client_ip, at__lte=window_start).delete()
+    OtpWrongAttempt.objects.create(msisdn=msisdn, client_ip=client_ip, at=now)
 
 
 def _verification_decide(

@@ -71,6 +71,11 @@ from topup.subscribers.models import (
     LineHold,
     Sim,
 )
+from topup.subscribers.numbers import (
+    InvalidStructuredReference,
+    format_structured_reference,
+    normalize_structured_reference,
+)
 from topup.subscribers.selectors import sim_get_by_msisdn, sim_masked_name, sim_topup_check
 from topup.subscribers.services import identification_record_create, identification_refusal_record
 from topup.topups.limits import topup_amount_check
@@ -206,13 +211,39 @@ def _shop_account(
     )
 
 
+def _float_topup_key(*, shop: Shop, reference: str) -> str:
+    """The ledger key of a float payment: a structured reference in its 12-digit form.
+
+    A payment recorded before references were normalised keeps its key as it was typed: when
+    such a transfer exists under the typed text or a usual written form, that key is reused,
+    so recording the same payment again (written either way) still posts it once.
+    """
+    prefix = f"shops:float:{shop.code}:"
+    if not reference:
+        return prefix + uuid.uuid4().hex
+    try:
+        digits = normalize_structured_reference(reference)
+    except InvalidStructuredReference:
+        return prefix + reference
+    written = format_structured_reference(digits)  # +++090/9337/55493+++
+    legacy = [reference, written, written.strip("+"), written.replace("+", "*")]
+    stored = (
+        Transfer.objects.filter(idempotency_key__in=[prefix + form for form in legacy])
+        .order_by("id")
+        .values_list("idempotency_key", flat=True)
+        .first()
+    )
+    return stored or prefix + digits
+
+
 def shop_float_topup(
     *, shop: Shop, amount_cents: int, actor: Actor, idempotency_key: str = ""
 ) -> ShopAccounts:
     """The partner paid the operator: the bank receives it, the partner's float grows.
 
     `idempotency_key` names the payment (e.g. the bank statement line) so that recording it
-    twice posts it once; without one every call is a new payment.
+    twice posts it once; without one every call is a new payment. A Belgian structured
+    reference names the payment however it is written (`+++090/9337/55493+++` = `090933755493`).
     """
     _amount_checked(amount_cents, maximum=MAX_FLOAT_TOPUP_CENTS)
     if shop.kind != ShopKind.PARTNER:
@@ -221,7 +252,7 @@ def shop_float_topup(
         accounts = shop_accounts_open(shop=shop)
         assert accounts.float_account is not None
         transfer = ledger_transfer(
-            idempotency_key=f"shops:float:{shop.code}:{idempotency_key or uuid.uuid4().hex}",
+            idempotency_key=_float_topup_key(shop=shop, reference=idempotency_key),
             debit=ledger_provider_clearing_account(provider=BANK_PROVIDER),
             credit=accounts.float_account,
             amount_cents=amount_cents,
@@ -891,7 +922,8 @@ def shop_demo_setup() -> None:
             shop = Shop.objects.get(code=shop_code)
             user = User.objects.filter(username=username).first()
             if user is None:
-                user = User.objects.create_user(username=username, password=password, is_staff=True)
+                # Shop staff use the console, never the admin site (a partner is another company).
+                user = User.objects.create_user(username=username, password=password)
             group, _created = Group.objects.get_or_create(name=str(role))
             user.groups.add(group)
             StaffMembership.objects.get_or_create(

@@ -24,6 +24,24 @@ def decrypt_text(token: str) -> str:
         raise ValueError("encrypted value cannot be read with the configured keys") from error
 
 
+def encrypted_with_current_key(token: str) -> bool:
+    """Readable with the first configured key (the one new values are encrypted with)."""
+    current = Fernet(settings.TOPUP_FIELD_ENCRYPTION_KEYS[0].encode())
+    try:
+        current.decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def rotate_text(token: str) -> str:
+    """The same plaintext, encrypted again with the first key (read with any configured key)."""
+    try:
+        return _fernet().rotate(token.encode()).decode()
+    except InvalidToken as error:
+        raise ValueError("encrypted value cannot be read with the configured keys") from error
+
+
 def lookup_hash(value: str) -> str:
     """A keyed hash: equal inputs match, but the table alone reveals nothing."""
     key = hashlib.sha256(("lookup:" + settings.SECRET_KEY).encode()).digest()

@@ -1,4 +1,4 @@
-"""Belgian mobile numbers (E.164) and ICCIDs: parsing, normalising and check digits."""
+"""Belgian mobile numbers (E.164), ICCIDs, structured payment references: parsing, check digits."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 
 import phonenumbers
 from stdnum import luhn
+from stdnum.be import ogm_vcs
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
 _BE_MOBILE_E164 = re.compile(r"^\+324[5-9]\d{7}$")
@@ -20,6 +21,10 @@ class InvalidNumber(ValueError):
 
 class InvalidIccid(ValueError):
     """Not an ICCID with a valid Luhn check digit."""
+
+
+class InvalidStructuredReference(ValueError):
+    """Not a Belgian structured payment reference (OGM/VCS) with a valid mod-97 check."""
 
 
 def normalize_msisdn(text: str) -> str:
@@ -61,3 +66,44 @@ def normalize_iccid(text: str) -> str:
     except StdnumValidationError as error:
         raise InvalidIccid(text) from error
     return digits
+
+
+# What a structured reference is written with around its 12 digits: `+++` or `***` frames,
+# slashes, and the spaces, dots and dashes people add. ASCII digits only.
+_STRUCTURED_REFERENCE_CHARACTERS = re.compile(r"^[0-9\s+*/.-]+$")
+_STRUCTURED_REFERENCE_MAX_INPUT = 40
+# Shaped like one: framed (`+++…+++`, `***…***`) or grouped 3/4/5 with slashes.
+_STRUCTURED_REFERENCE_SHAPE = re.compile(
+    r"^\s*(?:[+*]{3}\s*[0-9 ./-]+\s*[+*]{3}|[0-9]{3}\s*/\s*[0-9]{4}\s*/\s*[0-9]{5})\s*$"
+)
+
+
+def normalize_structured_reference(text: str) -> str:
+    """`+++090/9337/55493+++`, `***090/9337/55493***`, `090 9337 55493` → `090933755493`.
+
+    Twelve digits: ten, then their remainder modulo 97 (97 for a remainder of 0), as
+    `stdnum.be.ogm_vcs` checks. A typing error in one digit or two swapped digits is refused.
+    """
+    if len(text) > _STRUCTURED_REFERENCE_MAX_INPUT or not _STRUCTURED_REFERENCE_CHARACTERS.match(
+        text
+    ):
+        raise InvalidStructuredReference(text)
+    digits = re.sub(r"[^0-9]", "", text)
+    if len(digits) != 12:
+        raise InvalidStructuredReference(text)
+    try:
+        return str(ogm_vcs.validate(digits))
+    except StdnumValidationError as error:
+        raise InvalidStructuredReference(text) from error
+
+
+def format_structured_reference(digits: str) -> str:
+    """`090933755493` → `+++090/9337/55493+++` (as printed on a Belgian transfer form)."""
+    return f"+++{ogm_vcs.format(digits)}+++"
+
+
+def looks_like_structured_reference(text: str) -> bool:
+    """Framed by `+++`/`***` or grouped 3/4/5 with slashes: meant as one, whether valid or not."""
+    return len(text) <= _STRUCTURED_REFERENCE_MAX_INPUT and bool(
+        _STRUCTURED_REFERENCE_SHAPE.match(text)
+    )

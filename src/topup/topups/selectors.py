@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -52,17 +52,27 @@ def topup_orders_for_sim(*, sim: Sim, limit: int = 20, offset: int = 0) -> list[
     return list(queryset.select_related("sim").order_by("-created_at")[offset : offset + limit])
 
 
-def topup_amount_since_cents(
-    *, since: dt.datetime, sim: Sim | None = None, instrument_hash: str = ""
-) -> int:
-    """Sum of counting orders since a moment, for one target line or one payment instrument."""
-    queryset = TopupOrder.objects.filter(created_at__gte=since, status__in=COUNTING_STATUSES)
+def topup_amounts_since_cents(
+    *, starts: Mapping[str, dt.datetime], sim: Sim | None = None, instrument_hash: str = ""
+) -> dict[str, int]:
+    """Sums of counting orders since each start (name -> cents), for one target line or one
+    payment instrument: one query for all the periods (a day and a month share one scan)."""
+    if not starts:
+        return {}
+    queryset = TopupOrder.objects.filter(
+        created_at__gte=min(starts.values()), status__in=COUNTING_STATUSES
+    )
     if sim is not None:
         queryset = queryset.filter(sim=sim)
     if instrument_hash:
         queryset = queryset.filter(payment_instrument_hash=instrument_hash)
-    total = queryset.aggregate(total=Sum("amount_cents"))["total"]
-    return int(total or 0)
+    totals = queryset.aggregate(
+        **{
+            name: Sum("amount_cents", filter=Q(created_at__gte=start))
+            for name, start in starts.items()
+        }
+    )
+    return {name: int(totals[name] or 0) for name in starts}
 
 
 MAX_FILTERED_ROWS = 5000  # the most one history read returns (a page, or a CSV export)

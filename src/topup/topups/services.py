@@ -142,11 +142,12 @@ def _replay(*, scope: str, key: str, fingerprint: str) -> TopupOrder | None:
     return existing
 
 
-def _channel_for(request: TopupRequest) -> Channel:
+def _channel_for(request: TopupRequest) -> tuple[Channel, str]:
+    """The enabled channel and the provider of the payment method it offers for the request."""
     channel = channel_get(code=request.channel)
     if channel is None or not channel.enabled:
         raise ChannelUnavailable(details={"channel": request.channel})
-    offered = {method.code for method in channel_payment_methods(channel=channel)}
+    offered = {method.code: method.provider for method in channel_payment_methods(channel=channel)}
     if request.payment_method not in offered:
         raise PaymentMethodUnavailable(
             details={
@@ -154,11 +155,17 @@ def _channel_for(request: TopupRequest) -> Channel:
                 "offered": ", ".join(sorted(offered)),
             }
         )
-    return channel
+    return channel, offered[request.payment_method]
 
 
 def _order_insert(
-    *, request: TopupRequest, sim: Sim, channel: Channel, fingerprint: str, actor: Actor
+    *,
+    request: TopupRequest,
+    sim: Sim,
+    channel: Channel,
+    provider: str,
+    fingerprint: str,
+    actor: Actor,
 ) -> TopupOrder:
     now = clock.now()
     order = TopupOrder.objects.create(
@@ -171,11 +178,7 @@ def _order_insert(
         amount_cents=request.amount_cents,
         currency=CURRENCY,
         payment_method=request.payment_method,
-        payment_provider=(
-            COUNTER_PROVIDER
-            if request.settlement == "counter"
-            else _provider_for(request.payment_method, channel)
-        ),
+        payment_provider=COUNTER_PROVIDER if request.settlement == "counter" else provider,
         payment_instrument_hash=request.instrument_hash,
         language=request.language,
         created_at=now,
@@ -200,13 +203,6 @@ def _order_insert(
     return order
 
 
-def _provider_for(method_code: str, channel: Channel) -> str:
-    for method in channel_payment_methods(channel=channel):
-        if method.code == method_code:
-            return method.provider
-    raise PaymentMethodUnavailable(details={"payment_method": method_code})
-
-
 def topup_order_create(*, request: TopupRequest, actor: Actor) -> TopupOrder:
     """Create the order (or return the one this idempotency key created) and start payment."""
     if request.currency.upper() != CURRENCY:
@@ -217,7 +213,7 @@ def topup_order_create(*, request: TopupRequest, actor: Actor) -> TopupOrder:
         scope=request.idempotency_scope, key=request.idempotency_key, fingerprint=fingerprint
     )
     if existing is None:
-        channel = _channel_for(request)
+        channel, provider = _channel_for(request)
         try:
             with transaction.atomic():
                 locked = Sim.objects.select_for_update().get(pk=sim.pk)
@@ -232,6 +228,7 @@ def topup_order_create(*, request: TopupRequest, actor: Actor) -> TopupOrder:
                     request=request,
                     sim=locked,
                     channel=channel,
+                    provider=provider,
                     fingerprint=fingerprint,
                     actor=actor,
                 )
@@ -245,8 +242,7 @@ def topup_order_create(*, request: TopupRequest, actor: Actor) -> TopupOrder:
             if existing is None:
                 raise
     if existing.status == TopupStatus.CREATED and existing.payment_provider != COUNTER_PROVIDER:
-        _payment_start(order=existing, actor=actor)
-        existing.refresh_from_db()
+        existing = _payment_start(order=existing, actor=actor)
     return existing
 
 
@@ -266,28 +262,35 @@ def _payment_request(order: TopupOrder) -> PaymentRequest:
     )
 
 
-def _payment_start(*, order: TopupOrder, actor: Actor) -> None:
-    """Ask the provider for a payment (outside any lock), then record the answer."""
+def _order_locked(order: TopupOrder) -> TopupOrder:
+    """The order row locked, with its line (read, not locked) for the caller's answer."""
+    return TopupOrder.objects.select_for_update(of=("self",)).select_related("sim").get(pk=order.pk)
+
+
+def _payment_start(*, order: TopupOrder, actor: Actor) -> TopupOrder:
+    """Ask the provider for a payment (outside any lock), then record the answer; the order
+    as it then stands."""
     try:
         session = payment_create(request=_payment_request(order), provider=order.payment_provider)
     except GatewayUnavailable:
         with transaction.atomic():
-            locked = TopupOrder.objects.select_for_update().get(pk=order.pk)
+            locked = _order_locked(order)
             if locked.status == TopupStatus.CREATED:
                 locked.failure_reason = "provider_unreachable"
                 _transition(locked, state.FAILED, actor=actor, cause="payment provider unreachable")
                 locked.save(update_fields=["status", "failure_reason", "updated_at"])
-        return
+        return locked
     with transaction.atomic():
-        locked = TopupOrder.objects.select_for_update().get(pk=order.pk)
+        locked = _order_locked(order)
         if locked.status != TopupStatus.CREATED:
-            return
+            return locked
         locked.provider_payment_id = session.provider_payment_id
         locked.payment_redirect_url = session.redirect_url
         _transition(locked, state.AWAITING_PAYMENT, actor=actor, cause="payment created")
         locked.save(
             update_fields=["provider_payment_id", "payment_redirect_url", "status", "updated_at"]
         )
+    return locked
 
 
 def _credit(order: TopupOrder, *, actor: Actor, funding: Account | None = None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from topup.channels.api.errors import install_error_handlers
-from topup.channels.api.routers import auth, kiosks, me, payments, topups
+from topup.channels.api.routers import auth, kiosks, me, payments, ping, topups
 
 API_PREFIX = "api/v1/"
 
@@ -27,3 +27,4 @@ api.add_router("/me", me.router)
 api.add_router("/topups", topups.router)
 api.add_router("/payments", payments.router)
 api.add_router("/kiosks", kiosks.router)
+api.add_router("/ping", ping.router)

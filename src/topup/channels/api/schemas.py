@@ -88,3 +88,7 @@ class TopupPageOut(Schema):
 
 class WebhookReceivedOut(Schema):
     received: bool = True
+
+
+class PingOut(Schema):
+    ok: bool = True

@@ -8,9 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from topup.subscribers.models import Sim
-
-_SESSION_SIM = "topup_sim_id"
+from topup.channels.web.session import web_current_sim
 
 
 class AccountLanguageMiddleware:
@@ -21,20 +19,18 @@ class AccountLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and hasattr(request, "session"):
-            language = _account_language(request.session.get(_SESSION_SIM))
+            language = _account_language(request)
             if language:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language
         return self.get_response(request)
 
 
-def _account_language(sim_id: object) -> str | None:
-    if not isinstance(sim_id, int):
+def _account_language(request: HttpRequest) -> str | None:
+    # The same read as the view's (web_current_sim remembers it for the request).
+    sim = web_current_sim(request)
+    if sim is None or sim.subscriber is None:
         return None
-    language = (
-        Sim.objects.filter(pk=sim_id)
-        .values_list("subscriber__preferred_language", flat=True)
-        .first()
-    )
+    language = sim.subscriber.preferred_language
     supported = {code for code, _name in settings.LANGUAGES}
     return language if language in supported else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
@@ -15,6 +16,14 @@ from topup.subscribers.models import Sim
 
 _SESSION_SIM = "topup_sim_id"
 _SESSION_NEXT = "topup_after_login"
+_REQUEST_SIM = "TOPUP_WEB_SIM"  # the request's memo of the line read for the session
+
+
+@dataclass(frozen=True)
+class _RememberedSim:
+    sim_id: int
+    sim: Sim | None
+
 
 P = ParamSpec("P")
 R = TypeVar("R", bound=HttpResponse)
@@ -41,10 +50,17 @@ def web_logout(request: HttpRequest) -> None:
 
 
 def web_current_sim(request: HttpRequest) -> Sim | None:
+    """The logged-in line, read once per request (the language middleware, the view and the
+    template context all ask); read again if a login or logout changed it meanwhile."""
     sim_id = request.session.get(_SESSION_SIM)
     if not isinstance(sim_id, int):
         return None
-    return Sim.objects.select_related("subscriber", "brand", "plan").filter(pk=sim_id).first()
+    remembered = request.META.get(_REQUEST_SIM)
+    if isinstance(remembered, _RememberedSim) and remembered.sim_id == sim_id:
+        return remembered.sim
+    sim = Sim.objects.select_related("subscriber", "brand", "plan").filter(pk=sim_id).first()
+    request.META[_REQUEST_SIM] = _RememberedSim(sim_id=sim_id, sim=sim)
+    return sim
 
 
 def web_actor(request: HttpRequest, sim: Sim | None = None) -> Actor:

@@ -9,8 +9,7 @@ from ninja import Router
 from topup.channels.api.errors import ErrorOut, request_language
 from topup.channels.api.schemas import OtpRequestIn, OtpSentOut, TokenOut, TokenRequestIn
 from topup.channels.api.security import Caller, client_ip, request_actor
-from topup.messaging.services import otp_request, otp_verify
-from topup.subscribers.selectors import sim_get_by_msisdn
+from topup.messaging.services import otp_login_request, otp_login_verify
 from topup.subscribers.services import access_token_issue
 
 router = Router(tags=["auth"])
@@ -18,16 +17,16 @@ router = Router(tags=["auth"])
 
 @router.post(
     "/otp",
-    response={202: OtpSentOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={202: OtpSentOut, 400: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="Send a login code by SMS",
+    description=(
+        "Any Belgian mobile number gets the same answer, whether or not it is a line of the "
+        "platform; only a line is sent a code."
+    ),
 )
 def auth_otp_request(request: HttpRequest, payload: OtpRequestIn) -> tuple[int, OtpSentOut]:
-    sim = sim_get_by_msisdn(msisdn=payload.msisdn)
-    issued = otp_request(
-        msisdn=sim.msisdn,
-        client_ip=client_ip(request),
-        sender_name=sim.brand.sms_sender_name,
-        language=request_language(request),
+    issued = otp_login_request(
+        msisdn=payload.msisdn, client_ip=client_ip(request), language=request_language(request)
     )
     return 202, OtpSentOut(
         sent_at=issued.sent_at,
@@ -43,14 +42,12 @@ def auth_otp_request(request: HttpRequest, payload: OtpRequestIn) -> tuple[int, 
         200: TokenOut,
         400: ErrorOut,
         401: ErrorOut,
-        404: ErrorOut,
         422: ErrorOut,
         429: ErrorOut,
     },
     summary="Exchange the SMS code for a Bearer access token",
 )
 def auth_token_issue(request: HttpRequest, payload: TokenRequestIn) -> TokenOut:
-    sim = sim_get_by_msisdn(msisdn=payload.msisdn)
-    otp_verify(msisdn=sim.msisdn, code=payload.code, client_ip=client_ip(request))
+    sim = otp_login_verify(msisdn=payload.msisdn, code=payload.code, client_ip=client_ip(request))
     token = access_token_issue(sim=sim, actor=request_actor(request, Caller(sim=sim)))
     return TokenOut(access_token=token, expires_in=settings.TOPUP_ACCESS_TOKEN_TTL_S)

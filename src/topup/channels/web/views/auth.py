@@ -18,16 +18,17 @@ from topup.channels.web.session import web_after_login_path, web_current_sim, we
 from topup.core import clock
 from topup.core.errors import ApplicationError
 from topup.messaging.errors import OtpInvalid, OtpResendTooSoon, OtpTooManyAttempts
-from topup.messaging.selectors import otp_last_issued, sms_delivery
+from topup.messaging.selectors import otp_delivery, otp_last_issued
 from topup.messaging.services import (
     OTP_CODE_MAX_INPUT_CHARS,
     OtpIssued,
     otp_issued_from,
-    otp_request,
-    otp_verify,
+    otp_login_request,
+    otp_login_verify,
+    otp_sender_name_default,
 )
-from topup.subscribers.numbers import format_msisdn_masked
-from topup.subscribers.selectors import sim_get_by_msisdn
+from topup.subscribers.errors import InvalidMsisdn
+from topup.subscribers.numbers import InvalidNumber, format_msisdn_masked, normalize_msisdn
 
 # The number a code was sent to, until the code is accepted.
 _SESSION_LOGIN_MSISDN = "topup_login_msisdn"
@@ -49,9 +50,10 @@ def login(request: HttpRequest) -> HttpResponse:
         return _login_page(request, msisdn_typed="", error=None)
     msisdn_typed = request.POST.get("msisdn", "")[:MSISDN_MAX_INPUT_CHARS]
     try:
-        sim = sim_get_by_msisdn(msisdn=msisdn_typed)
-        request.session[_SESSION_LOGIN_MSISDN] = sim.msisdn
-        _code_send(request, msisdn=sim.msisdn)
+        msisdn = _msisdn_normalized(msisdn_typed)
+        # A line or not, the same answer: the code page (enumeration is not possible here).
+        request.session[_SESSION_LOGIN_MSISDN] = msisdn
+        _code_send(request, msisdn=msisdn)
     except OtpResendTooSoon as error:
         # A code was sent moments ago (the customer went back a page): that code still works.
         messages.info(request, str(error.message))
@@ -71,8 +73,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return _code_page(request, msisdn=msisdn, error=None)
     code = request.POST.get("code", "")[:OTP_CODE_MAX_INPUT_CHARS]
     try:
-        otp_verify(msisdn=msisdn, code=code, client_ip=_client_ip(request))
-        sim = sim_get_by_msisdn(msisdn=msisdn)
+        sim = otp_login_verify(msisdn=msisdn, code=code, client_ip=_client_ip(request))
     except ApplicationError as error:
         return _code_page(request, msisdn=msisdn, error=error)
     web_login(request, sim=sim)
@@ -103,13 +104,16 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 
 def _code_send(request: HttpRequest, *, msisdn: str) -> OtpIssued:
-    sim = sim_get_by_msisdn(msisdn=msisdn)
-    return otp_request(
-        msisdn=sim.msisdn,
-        client_ip=_client_ip(request),
-        sender_name=sim.brand.sms_sender_name,
-        language=request.LANGUAGE_CODE,
+    return otp_login_request(
+        msisdn=msisdn, client_ip=_client_ip(request), language=request.LANGUAGE_CODE
     )
+
+
+def _msisdn_normalized(typed: str) -> str:
+    try:
+        return normalize_msisdn(typed)
+    except InvalidNumber as error:
+        raise InvalidMsisdn() from error
 
 
 def _login_msisdn(request: HttpRequest) -> str | None:
@@ -140,13 +144,14 @@ def _code_page(
     last = otp_last_issued(msisdn=msisdn)
     if last is None:
         return redirect("web:login")
-    issued = otp_issued_from(one_time_code=last, sender_name=last.sms.sender_name)
+    sender_name = last.sms.sender_name if last.sms is not None else otp_sender_name_default()
+    issued = otp_issued_from(one_time_code=last, sender_name=sender_name)
     context = {
         "msisdn_masked": format_msisdn_masked(msisdn),
         "issued": issued,
         "resend_wait_s": _seconds_until(issued.resend_available_at),
         # The SMS gateway refused it (retried with backoff) or gave up: the customer is told.
-        "delivery": sms_delivery(sms=last.sms).value,
+        "delivery": otp_delivery(one_time_code=last).value,
         "error": error,
         "error_next_step": _error_next_step(error, issued=issued) if error else "",
     }

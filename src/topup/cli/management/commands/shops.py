@@ -12,6 +12,11 @@ from topup.core.errors import ApplicationError
 from topup.core.money import AmountParseError, format_amount, parse_amount_cents
 from topup.ledger.selectors import ledger_account_balance_cents
 from topup.shops.services import shop_float_topup
+from topup.subscribers.numbers import (
+    InvalidStructuredReference,
+    looks_like_structured_reference,
+    normalize_structured_reference,
+)
 
 
 class Command(BaseCommand):
@@ -25,7 +30,10 @@ class Command(BaseCommand):
         float_topup.add_argument(
             "--reference",
             required=True,
-            help="the payment's reference (bank statement line): recording it twice posts once",
+            help=(
+                "the payment's reference (bank statement line, or its structured reference "
+                "+++123/4567/89002+++): recording it twice posts once"
+            ),
         )
 
     def handle(
@@ -35,6 +43,7 @@ class Command(BaseCommand):
         partner = Shop.objects.filter(code=shop).first()
         if partner is None:
             raise CommandError(f"no shop with code {shop!r}")
+        _structured_reference_check(reference)
         try:
             amount_cents = parse_amount_cents(amount)
             accounts = shop_float_topup(
@@ -50,3 +59,16 @@ class Command(BaseCommand):
         assert accounts.float_account is not None
         left = ledger_account_balance_cents(account=accounts.float_account)
         self.stdout.write(f"float of {partner.code}: € {format_amount(left)}")
+
+
+def _structured_reference_check(reference: str) -> None:
+    """A reference written as a structured one must pass its mod-97 check: a typo is refused."""
+    if not looks_like_structured_reference(reference):
+        return
+    try:
+        normalize_structured_reference(reference)
+    except InvalidStructuredReference as error:
+        raise CommandError(
+            f"not a valid structured reference (check digits): {reference!r}; "
+            "copy it again from the bank statement"
+        ) from error
