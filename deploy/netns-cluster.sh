@@ -2,10 +2,10 @@
 # Topup as separate hosts on one machine: network namespaces joined by a bridge, each "host"
 # with its own address, hostname, processes and data directory; nothing shared but the network.
 #
-#   deploy/netns-cluster.sh demo [--duration S] [--kill-at S] [--kill-mode process|link]
-#                                 up, load with a web host killed mid-run, checks, down
+#   deploy/netns-cluster.sh demo [LOAD OPTIONS]   up, load (web1 killed mid-run), checks, down
 #   deploy/netns-cluster.sh up        start every host (refuses when a cluster is up)
-#   deploy/netns-cluster.sh load [--duration S] [--kill-at S] [--kill-mode process|link]
+#   deploy/netns-cluster.sh load [LOAD OPTIONS]   LOAD OPTIONS (deploy/cluster_load.py):
+#       --duration S (60)  --kill-at S (25; 0: no kill)  --kill-mode process|link  --threads N (6)
 #   deploy/netns-cluster.sh kill-web N [--link]   SIGKILL every process of web host N
 #                                 (--link: cut its network link instead)
 #   deploy/netns-cluster.sh exec HOST CMD...      run CMD on HOST, with the hosts' settings

@@ -8,12 +8,12 @@ here (in production they are BEGIN/COMMIT, which Django does not count).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from pytest_django.fixtures import DjangoAssertNumQueries as AssertQueries
 from pytest_django.fixtures import Settings
 
 from tests.support import sms_code_on_handset
@@ -27,11 +27,13 @@ from topup.topups.models import TopupOrder
 
 from .conftest import IDENTIFIED_EMPTY, IDENTIFIED_WITH_FIVE_EUROS, Api, login
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+
 pytestmark = pytest.mark.usefixtures("demo")
 
 PUBLIC_URL = "http://localhost"
 SUCCEEDING_CARD = "4242424242424242"
-AssertQueries = Callable[..., AbstractContextManager[object]]
 
 # GET /api/v1/me: the token with its line, then both credit balances in one read.
 ME_QUERIES = 2
@@ -64,7 +66,9 @@ def quiet_simulator(settings: Settings, db: None) -> None:
     simulator_settings_update(webhook_mode="never")  # the tests deliver the webhooks
 
 
-def _create(me: Api, *, key: str | None = None, msisdn: str = IDENTIFIED_WITH_FIVE_EUROS) -> object:
+def _create(
+    me: Api, *, key: str | None = None, msisdn: str = IDENTIFIED_WITH_FIVE_EUROS
+) -> TestResponse:
     return me.post(
         "/topups",
         {"msisdn": msisdn, "amount": "10.00", "payment_method": "card"},
@@ -74,7 +78,7 @@ def _create(me: Api, *, key: str | None = None, msisdn: str = IDENTIFIED_WITH_FI
 
 def _paid_order(me: Api) -> str:
     created = _create(me)
-    order = created.json()  # type: ignore[attr-defined]
+    order = created.json()
     page = order["payment"]["redirect_url"].removeprefix(PUBLIC_URL)
     paid = me.client.post(page, {"card_number": SUCCEEDING_CARD})
     assert paid.status_code == 303, paid.content
@@ -92,6 +96,16 @@ def _signed_notice(order_id: str) -> tuple[bytes, str]:
         timestamp=int(clock.now().timestamp()),
     )
     return body, header
+
+
+def test_ping_answers_without_touching_the_database(
+    api: Api, django_assert_num_queries: AssertQueries
+) -> None:
+    with django_assert_num_queries(0):
+        response = api.get("/ping")
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {"ok": True}
 
 
 def test_me_reads_the_line_and_both_balances_in_two_queries(
@@ -116,8 +130,8 @@ def test_creating_a_topup_takes_a_fixed_number_of_queries(
     with django_assert_num_queries(TOPUP_CREATE_QUERIES):
         response = _create(me, msisdn=IDENTIFIED_EMPTY)
 
-    assert response.status_code == 201, response.content  # type: ignore[attr-defined]
-    body = response.json()  # type: ignore[attr-defined]
+    assert response.status_code == 201, response.content
+    body = response.json()
     assert (body["status"], body["msisdn"]) == ("awaiting_payment", IDENTIFIED_EMPTY)
     assert body["payment"]["redirect_url"].startswith(f"{PUBLIC_URL}/simulator/pay/")
 
@@ -127,13 +141,13 @@ def test_a_replayed_create_reads_the_order_and_writes_nothing(
 ) -> None:
     me = login(api, IDENTIFIED_WITH_FIVE_EUROS)
     key = str(uuid.uuid4())
-    first = _create(me, key=key).json()  # type: ignore[attr-defined]
+    first = _create(me, key=key).json()
 
     with django_assert_num_queries(TOPUP_REPLAY_QUERIES) as captured:
         again = _create(me, key=key)
 
-    assert again.json()["id"] == first["id"]  # type: ignore[attr-defined]
-    sql = " ".join(query["sql"] for query in captured.captured_queries)  # type: ignore[attr-defined]
+    assert again.json()["id"] == first["id"]
+    sql = " ".join(query["sql"] for query in captured.captured_queries)
     assert "INSERT" not in sql and "UPDATE" not in sql
 
 
@@ -141,7 +155,7 @@ def test_reading_a_topup_takes_two_queries(
     api: Api, django_assert_num_queries: AssertQueries
 ) -> None:
     me = login(api, IDENTIFIED_WITH_FIVE_EUROS)
-    order_id = _create(me).json()["id"]  # type: ignore[attr-defined]
+    order_id = _create(me).json()["id"]
 
     with django_assert_num_queries(TOPUP_GET_QUERIES):
         response = me.get(f"/topups/{order_id}")

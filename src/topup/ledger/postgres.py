@@ -23,7 +23,7 @@ from typing import Final
 
 import psycopg
 import psycopg.errors
-from django.db import IntegrityError, connection
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections
 from psycopg import pq, sql
 
 from topup.audit.services import Actor, audit_request_id
@@ -122,8 +122,9 @@ def transfer_posted_in_one_statement(
 
 def _execute_posting(values: list[bytes]) -> pq.abc.PGresult:
     """Run the prepared posting in the connection's transaction; psycopg's error if it fails."""
-    connection.ensure_connection()
-    raw = connection.connection
+    database = connections[DEFAULT_DB_ALIAS]  # one look-up: each `connection.x` costs one
+    database.ensure_connection()
+    raw = database.connection
     assert isinstance(raw, psycopg.Connection)
     _transaction_opened(raw)
     if raw not in _prepared_on:
