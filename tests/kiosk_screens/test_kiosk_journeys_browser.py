@@ -20,7 +20,6 @@ from urllib.parse import urljoin
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.sessions.backends.db import SessionStore
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -44,6 +43,7 @@ from tests.kiosk_screens.conftest import (
 from topup.channels.kiosk.device.journey import HANDOFF_URL
 from topup.channels.kiosk.device.views.identity import qr_data_uri
 from topup.cli.demo_data import demo_data_load
+from topup.core.sessions import SessionStore
 from topup.kiosks.models import KioskDevice, KioskIdentity, KioskSession
 from topup.kiosks.services import kiosk_heartbeat, kiosks_demo_setup
 from topup.subscribers.models import Sim

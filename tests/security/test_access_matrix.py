@@ -43,7 +43,6 @@ from typing import TYPE_CHECKING, Final
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
-from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from pytest_django.fixtures import Settings
@@ -57,6 +56,7 @@ from tests.security.conftest import (
 )
 from tests.security.conftest import order_paid as security_order_paid
 from topup.audit.services import Actor
+from topup.core.sessions import SessionStore
 from topup.disputes.services import dispute_open
 from topup.kiosks.models import KioskDevice
 from topup.kiosks.services import (

@@ -14,9 +14,8 @@ What is kept in clear on purpose, and where:
   so django-otp keeps the key readable by design; pinned below so the exception stays known;
 - a QR hand-off's nonce and a kiosk receipt link are not secrets alone: the links are signed
   with SECRET_KEY, and the signed token itself is stored nowhere.
-Known gaps, pinned as strict xfails so that a fix is noticed: Django's database sessions keep
-the session key (the cookie) in clear; a shop booking's reference, which cancels the booking,
-is stored and sent by SMS in clear.
+Session keys (the cookie) are stored as a digest (topup.core.sessions); a shop booking's
+reference, which cancels the booking, as a keyed hash, and masked in the record of its SMS.
 
 Document numbers never reach the logs: tests/security/test_logs.py. Card numbers are never
 stored: tests/payments/test_no_card_data.py.
@@ -55,6 +54,7 @@ from topup.audit.services import Actor
 from topup.catalog.models import Shop
 from topup.cli.field_keys import ENCRYPTED_FIELDS
 from topup.core import clock
+from topup.core.sessions import session_key_stored
 from topup.core.worker import worker_drain
 from topup.kiosks.models import KioskDevice
 from topup.kiosks.services import (
@@ -67,7 +67,7 @@ from topup.kiosks.services import (
 from topup.messaging.models import OutboxMessage
 from topup.shops.services import shop_demo_setup
 from topup.staff.two_factor import two_factor_enrolment_start
-from topup.subscribers.crypto import decrypt_text
+from topup.subscribers.crypto import decrypt_text, lookup_hash
 from topup.subscribers.models import (
     DocumentType,
     HoldReason,
@@ -80,8 +80,14 @@ from topup.subscribers.services import (
     identification_record_create,
     line_hold_open,
 )
-from topup.visits.models import ShopBooking
-from topup.visits.services import booking_create, booking_slots, visits_hours_setup_default
+from topup.visits.services import (
+    BookingMade,
+    booking_cancel,
+    booking_create,
+    booking_reference_display,
+    booking_slots,
+    visits_hours_setup_default,
+)
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -236,24 +242,34 @@ def test_totp_keys_are_kept_readable_by_django_otp_design() -> None:
     assert device.key in database_text()
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="Django's database sessions keep the key in clear"
-)
 def test_session_keys_are_not_stored_in_clear(client: Client) -> None:
+    """The session table keeps a digest of the cookie; the cookie still signs the customer in,
+    a copy of the table does not, and logging out deletes the row."""
     client.post("/login", {"msisdn": IDENTIFIED_WITH_FIVE_EUROS})
     client.post("/login/code", {"code": sms_code_on_handset(IDENTIFIED_WITH_FIVE_EUROS)})
     cookie = client.cookies["sessionid"].value
-    assert Session.objects.filter(session_key=cookie).exists()
     assert found(cookie, database_text()) == []
+    stored = Session.objects.get(session_key=session_key_stored(cookie))
+    assert client.get("/account").status_code == 200
+
+    thief = Client()
+    thief.cookies["sessionid"] = stored.session_key  # what a stolen table holds
+    assert thief.get("/account").status_code == 302  # to the login page
+
+    client.post("/logout")
+    assert not Session.objects.filter(session_key=session_key_stored(cookie)).exists()
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="a booking's cancel reference is kept in clear"
-)
 def test_a_booking_reference_is_not_stored_in_clear() -> None:
-    booking = _book_a_visit()
+    """The reference cancels the booking: the table keeps its keyed hash, the platform's record
+    of the confirmation SMS masks it once sent; the customer's handset has it."""
+    made = _book_a_visit()
     worker_drain()
-    assert found(booking.reference, database_text()) == []
+    text = database_text()
+    for form in (made.reference, booking_reference_display(made.reference)):
+        assert found(form, text) == []
+    assert booking_reference_display(made.reference) in database_text(leave_out=())  # the handset
+    assert booking_cancel(reference=made.reference).pk == made.booking.pk
 
 
 # --- Keys: rotation ------------------------------------------------------------------------------
@@ -269,7 +285,7 @@ def _reveal(record: IdentificationRecord) -> str:
     )
 
 
-def _book_a_visit() -> ShopBooking:
+def _book_a_visit() -> BookingMade:
     """A visit booked in the first free slot of the coming week (default opening hours)."""
     shop = Shop.objects.get(code="bru-central")
     visits_hours_setup_default(shop=shop)
@@ -307,7 +323,7 @@ def test_a_new_key_put_first_still_reads_the_old_data(settings: Settings) -> Non
     old = _identify_at_the_counter()
     settings.TOPUP_FIELD_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
     assert _reveal(old) == EID_NUMBER
-    booking = _book_a_visit()  # encrypted now: with the new key
+    booking = _book_a_visit().booking  # encrypted now: with the new key
     settings.TOPUP_FIELD_ENCRYPTION_KEYS = [NEW_KEY]
     assert decrypt_text(booking.msisdn_encrypted) == IDENTIFIED_WITH_FIVE_EUROS
     # Dropping the old key before rotating makes the old data unreadable, loudly.
@@ -327,7 +343,7 @@ def test_rotate_re_encrypts_everything_so_the_old_key_can_go(settings: Settings)
     """The demo's identifications (the configured key) and new ones, rotated to a new key."""
     old_keys = list(settings.TOPUP_FIELD_ENCRYPTION_KEYS)
     record = _identify_at_the_counter()
-    booking = _book_a_visit()
+    booking = _book_a_visit().booking
     hashes = (record.document_number_hash, record.national_register_number_hash)
     values = _encrypted_values()
     assert values >= 3
@@ -364,3 +380,15 @@ def test_rotate_refuses_to_report_success_when_a_value_cannot_be_read(settings: 
         _rotate()
     record.refresh_from_db()
     assert record.document_number_encrypted == stored  # left as it was, for the right key
+
+
+def test_lookup_hashes_have_their_own_key_and_survive_a_secret_key_rotation(
+    settings: Settings,
+) -> None:
+    """Rotating SECRET_KEY (sessions, signed links) must not orphan the stored lookup hashes."""
+    settings.TOPUP_LOOKUP_HASH_KEY = "lookup-key-one"
+    before = lookup_hash(EID_NUMBER)
+    settings.SECRET_KEY = "a-rotated-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+    assert lookup_hash(EID_NUMBER) == before
+    settings.TOPUP_LOOKUP_HASH_KEY = "lookup-key-two"
+    assert lookup_hash(EID_NUMBER) != before

@@ -11,6 +11,7 @@ from tests.support import FakeClock
 from tests.visits.conftest import local
 from topup.catalog.models import Shop
 from topup.core.worker import worker_drain
+from topup.messaging.models import SmsMessage, SmsPurpose, SmsStatus
 from topup.messaging.selectors import sms_outbox_list
 from topup.subscribers.crypto import decrypt_text
 from topup.visits import errors
@@ -20,6 +21,7 @@ from topup.visits.services import (
     booking_cancel,
     booking_create,
     booking_reference_display,
+    booking_reference_hash,
     booking_slots,
     visits_hours_replace,
 )
@@ -128,17 +130,20 @@ def test_one_number_holds_at_most_three_open_bookings(now: FakeClock, shop: Shop
 def test_the_number_is_encrypted_and_masked_and_the_reference_is_short(
     now: FakeClock, shop: Shop
 ) -> None:
-    booking = booking_create(
+    made = booking_create(
         shop=shop, slot_start=local(THURSDAY, 11), msisdn="0470 00 00 01", language="en"
     )
+    booking = made.booking
     assert NUMBER not in booking.msisdn_encrypted
     assert decrypt_text(booking.msisdn_encrypted) == NUMBER
     assert booking.msisdn_masked == "+32470••••01"
-    assert len(booking.reference) == 8 and booking.reference.isalnum()
+    assert len(made.reference) == 8 and made.reference.isalnum()
+    assert booking.reference_hash == booking_reference_hash(made.reference)
+    assert made.reference not in booking.reference_hash
     other = booking_create(
         shop=shop, slot_start=local(THURSDAY, 11), msisdn="0470000002", language="en"
     )
-    assert other.reference != booking.reference
+    assert other.reference != made.reference
 
 
 def test_the_confirmation_sms_carries_the_visit_and_the_reference(
@@ -151,6 +156,11 @@ def test_the_confirmation_sms_carries_the_visit_and_the_reference(
     [sms] = sms_outbox_list(msisdn=NUMBER)
     assert f"Reference: {booking_reference_display(booking.reference)}" in sms.body
     assert shop.name in sms.body and "09/01/2031" in sms.body and "11:00" in sms.body
+    # The platform's own record of the SMS keeps the visit but no longer the reference.
+    [record] = SmsMessage.objects.filter(purpose=SmsPurpose.BOOKING)
+    assert record.status == SmsStatus.SENT
+    assert booking_reference_display(booking.reference) not in record.body
+    assert "Reference: ••••-••••." in record.body and "11:00" in record.body
 
 
 @pytest.mark.parametrize(
@@ -160,10 +170,8 @@ def test_the_sms_language_is_one_the_platform_speaks(
     now: FakeClock, shop: Shop, asked: str, stored: str
 ) -> None:
     """The SMS is written under translation.override(booking.language)."""
-    booking = booking_create(
-        shop=shop, slot_start=local(THURSDAY, 11), msisdn=NUMBER, language=asked
-    )
-    assert booking.language == stored
+    made = booking_create(shop=shop, slot_start=local(THURSDAY, 11), msisdn=NUMBER, language=asked)
+    assert made.booking.language == stored
 
 
 def test_cancelling_an_unknown_or_past_booking_is_refused(now: FakeClock, shop: Shop) -> None:

@@ -3,7 +3,7 @@
 Rotating: put the new key first in TOPUP_FIELD_ENCRYPTION_KEYS (new values use it, old ones
 still read with the keys after it), run `topup crypto rotate`, then drop the old key. The rows
 keep their content: only the ciphertext changes (identification records are otherwise never
-edited). The keyed lookup hashes depend on SECRET_KEY, not on these keys, and stay valid.
+edited). The keyed lookup hashes depend on TOPUP_LOOKUP_HASH_KEY, not on these keys, and stay valid.
 """
 
 from __future__ import annotations

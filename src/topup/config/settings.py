@@ -37,6 +37,10 @@ TOPUP_FIELD_ENCRYPTION_KEYS = [
     for k in os.environ.get("TOPUP_FIELD_ENCRYPTION_KEYS", DEMO_FIELD_KEY).split(",")
     if k.strip()
 ]
+# The key of the keyed lookup hashes (document numbers, contact numbers, booking references):
+# its own, so that rotating SECRET_KEY (sessions, signed links) leaves every lookup valid. Unset,
+# it is derived from SECRET_KEY as before this setting existed; production must set it.
+TOPUP_LOOKUP_HASH_KEY = os.environ.get("TOPUP_LOOKUP_HASH_KEY", "") or SECRET_KEY
 TOPUP_SIMULATOR_WEBHOOK_SECRET = os.environ.get(
     "TOPUP_SIMULATOR_WEBHOOK_SECRET", DEMO_WEBHOOK_SECRET
 )
@@ -228,6 +232,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 
+# Django's database sessions, with only a digest of each session key (the cookie) in the table.
+SESSION_ENGINE = "topup.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION

@@ -13,6 +13,7 @@ class SmsPurpose(models.TextChoices):
     REMINDER = "reminder", "Reminder"
     NOTICE = "notice", "Notice"
     DISPUTE = "dispute", "Dispute"
+    BOOKING = "booking", "Booking"  # carries the reference that cancels it: masked once sent
 
 
 class SmsStatus(models.TextChoices):
@@ -26,7 +27,7 @@ class SmsMessage(models.Model):
 
     msisdn = models.CharField(max_length=16, db_index=True)  # E.164
     sender_name = models.CharField(max_length=11)  # alphanumeric sender ids stop at 11
-    body = models.TextField()  # one-time codes are masked here once the gateway has them
+    body = models.TextField()  # one-time codes, booking references masked once the gateway has them
     purpose = models.CharField(max_length=16, choices=SmsPurpose.choices)
     status = models.CharField(max_length=8, choices=SmsStatus.choices, default=SmsStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)

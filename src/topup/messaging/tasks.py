@@ -26,8 +26,11 @@ SMS_ERROR_MAX_CHARS = 255
 OTP_TASK_PRIORITY = 10
 
 # A one-time code in a stored OTP body is masked once the gateway has it: the record outlives the
-# code's usefulness to the customer, but a leaked live code would let anyone log in.
+# code's usefulness to the customer, but a leaked live code would let anyone log in. So is the
+# reference in a booking confirmation (XXXX-XXXX), which cancels the booking.
 _OTP_DIGITS = re.compile(r"\d{4,}")
+_BOOKING_REFERENCE = re.compile(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}\b")
+_SECRETS_BY_PURPOSE = {SmsPurpose.OTP: _OTP_DIGITS, SmsPurpose.BOOKING: _BOOKING_REFERENCE}
 
 logger = structlog.get_logger(__name__)
 
@@ -134,6 +137,7 @@ def _mark_failed(*, sms: SmsMessage, error: str) -> None:
 
 
 def _body_at_rest(*, sms: SmsMessage) -> str:
-    if sms.purpose != SmsPurpose.OTP:
+    secret = _SECRETS_BY_PURPOSE.get(SmsPurpose(sms.purpose))
+    if secret is None:
         return sms.body
-    return _OTP_DIGITS.sub(lambda match: "•" * len(match.group()), sms.body)
+    return secret.sub(lambda match: re.sub(r"\w", "•", match.group()), sms.body)

@@ -43,8 +43,11 @@ def rotate_text(token: str) -> str:
 
 
 def lookup_hash(value: str) -> str:
-    """A keyed hash: equal inputs match, but the table alone reveals nothing."""
-    key = hashlib.sha256(("lookup:" + settings.SECRET_KEY).encode()).digest()
+    """A keyed hash: equal inputs match, but the table alone reveals nothing.
+
+    Keyed with TOPUP_LOOKUP_HASH_KEY (not SECRET_KEY: rotating that must not orphan the hashes).
+    """
+    key = hashlib.sha256(("lookup:" + settings.TOPUP_LOOKUP_HASH_KEY).encode()).digest()
     return hmac.new(key, value.upper().encode(), hashlib.sha256).hexdigest()
 
 

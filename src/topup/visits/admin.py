@@ -23,7 +23,7 @@ class QueueTicketAdmin(admin.ModelAdmin[QueueTicket]):
 
 @admin.register(ShopBooking)
 class ShopBookingAdmin(admin.ModelAdmin[ShopBooking]):
-    list_display = ("reference", "shop", "slot_start", "msisdn_masked", "language", "cancelled_at")
+    list_display = ("id", "shop", "slot_start", "msisdn_masked", "language", "cancelled_at")
     list_filter = ("shop",)
-    exclude = ("msisdn_encrypted", "msisdn_hash")
-    readonly_fields = ("reference", "msisdn_masked", "created_at")
+    exclude = ("msisdn_encrypted", "msisdn_hash", "reference_hash")
+    readonly_fields = ("msisdn_masked", "created_at")

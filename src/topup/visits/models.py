@@ -79,12 +79,16 @@ class QueueTicket(models.Model):
 
 
 class ShopBooking(models.Model):
-    """A booked visit in a 15-minute slot; the contact number is encrypted at rest."""
+    """A booked visit in a 15-minute slot; the contact number is encrypted at rest.
+
+    The reference (it cancels the booking) is handed out once, on the confirmation page and by
+    SMS; the table keeps only its keyed hash, so a copy of it cancels nothing.
+    """
 
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="bookings")
     slot_start = models.DateTimeField()
     slot_end = models.DateTimeField()
-    reference = models.CharField(max_length=16, unique=True)
+    reference_hash = models.CharField(max_length=64, unique=True)
     msisdn_encrypted = models.TextField()
     # A keyed hash, so that the open bookings of one number can be counted without decrypting.
     msisdn_hash = models.CharField(max_length=64, db_index=True)
@@ -98,4 +102,4 @@ class ShopBooking(models.Model):
         indexes = [models.Index(fields=["shop", "slot_start"])]
 
     def __str__(self) -> str:
-        return f"{self.reference} {self.shop_id} {self.slot_start:%Y-%m-%d %H:%M}"
+        return f"booking {self.pk} {self.shop_id} {self.slot_start:%Y-%m-%d %H:%M}"

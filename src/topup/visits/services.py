@@ -23,7 +23,7 @@ from topup.catalog.models import Shop
 from topup.core import clock
 from topup.messaging.models import SmsPurpose
 from topup.messaging.services import messaging_sms_send
-from topup.subscribers.crypto import encrypt_text, lookup_hash
+from topup.subscribers.crypto import decrypt_text, encrypt_text, lookup_hash
 from topup.subscribers.numbers import InvalidNumber, normalize_msisdn
 from topup.visits import errors
 from topup.visits.models import (
@@ -310,12 +310,31 @@ def booking_slots(*, shop: Shop, day: dt.date) -> list[Slot]:
 
 
 def booking_reference_normalize(reference: str) -> str:
-    """`k7qh-4m2p ` → `K7QH4M2P`: what people type back, as stored."""
+    """`k7qh-4m2p ` → `K7QH4M2P`: what people type back, as hashed."""
     return "".join(ch for ch in reference.upper() if ch.isalnum())[: REFERENCE_LENGTH * 2]
 
 
 def booking_reference_display(reference: str) -> str:
     return f"{reference[:4]}-{reference[4:]}"
+
+
+def booking_reference_hash(reference: str) -> str:
+    """What the table keeps of a reference: keyed, since 39 bits could be searched offline."""
+    return lookup_hash("booking:" + booking_reference_normalize(reference))
+
+
+def booking_reference_seal(reference: str) -> str:
+    """The reference encrypted, for the confirmation page's session: session rows are readable."""
+    return encrypt_text(reference)
+
+
+def booking_reference_unseal(sealed: object) -> str | None:
+    if not isinstance(sealed, str):
+        return None
+    try:
+        return decrypt_text(sealed)
+    except ValueError:  # sealed with a key no longer configured: the SMS still has it
+        return None
 
 
 def _reference_new() -> str:
@@ -343,9 +362,17 @@ def _check_slot(*, shop: Shop, slot_start: dt.datetime, now: dt.datetime) -> Slo
     return slot
 
 
+@dataclass(frozen=True)
+class BookingMade:
+    """A new booking, and its reference: in clear here only, for the confirmation page."""
+
+    booking: ShopBooking
+    reference: str
+
+
 def booking_create(
     *, shop: Shop, slot_start: dt.datetime, msisdn: str, language: str
-) -> ShopBooking:
+) -> BookingMade:
     """Book a visit in a free future slot and confirm it by SMS in the customer's language."""
     try:
         msisdn = normalize_msisdn(msisdn)
@@ -363,11 +390,12 @@ def booking_create(
         ).count()
         if open_bookings >= BOOKINGS_OPEN_PER_NUMBER_MAX:
             raise errors.TooManyBookings()
+        reference = _reference_new()
         booking = ShopBooking.objects.create(
             shop=shop,
             slot_start=slot.start,
             slot_end=slot.end,
-            reference=_reference_new(),
+            reference_hash=booking_reference_hash(reference),
             msisdn_encrypted=encrypt_text(msisdn),
             msisdn_hash=msisdn_hash,
             msisdn_masked=_msisdn_masked(msisdn),
@@ -376,18 +404,22 @@ def booking_create(
         )
         messaging_sms_send(
             msisdn=msisdn,
-            body=_booking_sms_text(booking=booking, shop=shop),
+            body=_booking_sms_text(booking=booking, reference=reference, shop=shop),
             sender_name=_sms_sender_name(),
-            purpose=SmsPurpose.NOTICE,
+            purpose=SmsPurpose.BOOKING,
         )
-    return booking
+    return BookingMade(booking=booking, reference=reference)
 
 
 def booking_cancel(*, reference: str) -> ShopBooking:
     """Cancel a booking by its reference (the reference is the secret; it is never listed)."""
     normalized = booking_reference_normalize(reference)
     with transaction.atomic():
-        booking = ShopBooking.objects.select_for_update().filter(reference=normalized).first()
+        booking = (
+            ShopBooking.objects.select_for_update()
+            .filter(reference_hash=booking_reference_hash(normalized))
+            .first()
+        )
         if booking is None:
             raise errors.BookingNotFound()
         if booking.cancelled_at is not None:
@@ -412,7 +444,7 @@ def _sms_sender_name() -> str:
     return str(getattr(settings, "TOPUP_VISITS_SMS_SENDER_NAME", "TopupShops"))
 
 
-def _booking_sms_text(*, booking: ShopBooking, shop: Shop) -> str:
+def _booking_sms_text(*, booking: ShopBooking, reference: str, shop: Shop) -> str:
     local = timezone.localtime(booking.slot_start)
     with translation.override(booking.language):
         return gettext(
@@ -422,5 +454,5 @@ def _booking_sms_text(*, booking: ShopBooking, shop: Shop) -> str:
             "shop": shop.name,
             "day": local.strftime("%d/%m/%Y"),
             "time": local.strftime("%H:%M"),
-            "reference": booking_reference_display(booking.reference),
+            "reference": booking_reference_display(reference),
         }

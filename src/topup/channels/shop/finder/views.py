@@ -47,6 +47,8 @@ from topup.visits.services import (
     booking_cancel,
     booking_create,
     booking_reference_display,
+    booking_reference_seal,
+    booking_reference_unseal,
     booking_slots,
     queue_ticket_take,
     queue_wait_estimate,
@@ -56,6 +58,7 @@ RESULTS_LIMIT: Final = 5
 BOOKING_DAYS_SHOWN: Final = 14
 _SESSION_TICKET: Final = "shops_ticket_id"
 _SESSION_BOOKING: Final = "shops_booking_id"
+_SESSION_BOOKING_REFERENCE: Final = "shops_booking_reference"  # sealed: sessions are readable
 
 
 def _page(
@@ -231,7 +234,8 @@ def booking(request: HttpRequest, code: str) -> HttpResponse:
         except ApplicationError as error:
             form.add_error(None, str(error.message))
         else:
-            request.session[_SESSION_BOOKING] = created.pk
+            request.session[_SESSION_BOOKING] = created.booking.pk
+            request.session[_SESSION_BOOKING_REFERENCE] = booking_reference_seal(created.reference)
             return redirect("shops:booking-done", code=shop.code)
     status = 422 if form.errors else 200
     return _page(request, "booking_slots.html", context, status=status)
@@ -242,7 +246,8 @@ def booking(request: HttpRequest, code: str) -> HttpResponse:
 def booking_done(request: HttpRequest, code: str) -> HttpResponse:
     shop = _shop_or_404(code)
     created = booking_get(booking_id=request.session.get(_SESSION_BOOKING), shop=shop)
-    if created is None:
+    reference = booking_reference_unseal(request.session.get(_SESSION_BOOKING_REFERENCE))
+    if created is None or reference is None:
         return redirect("shops:booking", code=shop.code)
     return _page(
         request,
@@ -250,7 +255,7 @@ def booking_done(request: HttpRequest, code: str) -> HttpResponse:
         {
             "shop": shop,
             "booking": created,
-            "reference": booking_reference_display(created.reference),
+            "reference": booking_reference_display(reference),
             "slot_local": timezone.localtime(created.slot_start),
         },
     )

@@ -30,6 +30,7 @@ from topup.core import clock
 from topup.core.errors import ApplicationError
 from topup.core.money import AmountParseError, format_amount, parse_amount_cents
 from topup.core.money import format_amount_for_locale as money
+from topup.core.sessions import session_key_stored
 from topup.receipts.labels import payment_method_label
 from topup.subscribers.models import Sim
 from topup.subscribers.numbers import format_msisdn_national
@@ -271,7 +272,8 @@ def _idempotency_scope(request: HttpRequest, sim: Sim | None) -> str:
         return f"web:sim:{sim.pk}"
     if request.session.session_key is None:
         request.session.save()
-    return f"web:session:{request.session.session_key}"
+    # The digest the session table keeps: the cookie itself is never stored.
+    return f"web:session:{session_key_stored(str(request.session.session_key))}"
 
 
 def _confirm_context(request: HttpRequest, pending: PendingTopup, target: Sim) -> dict[str, object]:
