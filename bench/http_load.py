@@ -1,8 +1,9 @@
 """Requests/s and p50/p99 latency of the hot API endpoints over HTTP, next to the trivial endpoint.
 
     .venv/bin/pip install -e '.[bench]'
-    .venv/bin/python bench/http_load.py [--duration 20] [--users 32] [--workers 5] [--threads 4]
-                                        [--rounds 1] [--lines 1000] [--task-workers 2]
+    .venv/bin/python bench/http_load.py [--duration 20] [--users 32] [--workers 2] [--threads 8]
+                                        [--worker-class gthread] [--rounds 1] [--lines 1000]
+                                        [--task-workers 2] [--scenarios ping,me,...]
 
 In a scratch PostgreSQL database: migrate, load the demo catalog, open --lines identified lines
 (through the subscriber services) with a Bearer token each. Then start the production server
@@ -10,12 +11,47 @@ with `topup serve` itself (gunicorn, TOPUP_ENV=production, fresh secrets) and fo
 run locust headless (bench/locustfile.py) with --users closed-loop clients on loopback for
 --duration seconds.
 
-The server: 2 x CPUs + 1 workers (gunicorn's rule), 4 threads each (gthread). Measured on a
-2-CPU machine against sync workers (--threads 1): gthread served about twice the requests/s on
-every scenario with lower p50, at less CPU per request (keep-alive: no TCP set-up per request;
-a thread waiting on PostgreSQL's commit leaves the CPU to another); sync kept the p99 tail of
-the create request shorter, since each new connection goes to an idle worker while a gthread
-worker keeps its keep-alive clients. `--threads 1` measures the sync worker.
+The server: `topup serve`'s default, one gthread worker per CPU with 8 threads each; --workers,
+--threads and --worker-class measure others. Chosen for the p99 at 32 clients (issue 8) on the
+2-CPU machine while other test runs shared it (load average 6-14: absolute figures are low and
+noisy, compare rows of the same hour). `--duration 15 --scenarios ping,me --lines 200 --rounds 2
+--workers W --threads T [--worker-class sync]`, GUNICORN_CMD_ARGS for the gunicorn settings;
+each figure the median of one run's two rounds (the later runs at load ~9, machine quieter):
+
+    gunicorn W x T, setting    ping rps/p99 ms, per run        me rps/p99 ms, per run
+    gthread 5 x 4 (old bench)  1003/125 834/200 1155/120 1459/135   262/475 189/600 334/290 441/185
+                               1050/104 (me 2.7 ms CPU from here)   563/285
+    gthread 3 x 4              923/130 1103/86                      258/400 303/310
+    gthread 2 x 4              1613/64 1625/52                      554/150 473/150
+    gthread 2 x 8 (default)    1003/106 1211/87 1587/64 1631/57     351/250 435/230 486/205 511/150
+                               1022/96                              453/180
+    gthread 2 x 16             1444/58                              534/180
+    sync 4 (old serve default) 608/93                               187/250
+    sync 6; sync 8             599/95; 783/80 459/115               198/230; 202/245 177/265
+    5 x 4, --keep-alive 0      934/160                              288/410
+    5 x 4, --worker-connections 4    634/140                        191/360
+    4 x 4, --worker-connections 10   1096/140                       305/360
+    5 x 4, switch interval 1 ms      766/230                        242/540
+    3 x 4, switch interval 50 ms     1086/130                       345/265
+
+With 32 closed-loop clients the mean latency is 32 / rps (Little's law): a configuration can
+shorten the tail only by spending less CPU per request and by serving the clients evenly. More
+runnable processes than cores is what made ping's 1 ms request wait 120-200 ms at p99: the
+kernel time-slices 5 workers (and locust, PostgreSQL) on 2 CPUs, and a keep-alive client stays
+on the worker that accepted it, so a client of a preempted or crowded worker waits for it. One
+process per core (threads overlap the waits on PostgreSQL) had the shorter p99 in each of the
+four pairs run minutes apart (ping's 8-58% shorter, me's 19-58%), at as many requests/s or more
+in three (less CPU per request: 0.9 against 1.0-1.1 ms for ping); in the last, after the hot
+path got cheaper, me served 453 against 563 (spread 410-715) rps. Sync workers take every
+request from the listen queue in order (the evenest: p99 about 1.5 x the mean), but a
+connection per request cost 30-50% of the requests/s. Closing keep-alive
+connections or capping a worker's connections brought the queue's order at the same cost; the
+GIL's switch interval changed nothing measurable beyond the noise. 4, 8 and 16 threads were alike;
+8 keeps requests that wait on a payment provider from holding every slot. Granian 2.8 (WSGI,
+access log on) served ping at 1982 rps with p99 62 ms and me at 458 rps with p99 300 ms (3 x 4,
+at load 13): its HTTP layer costs less CPU, but its supervisor has no heartbeat like gunicorn's
+--timeout (a hung worker stays), and the fault tests drive gunicorn: not adopted, worth a try.
+
 Scenarios:
 
     ping           GET /api/v1/ping: ninja + the middleware, no database (the framework's ceiling)
@@ -58,6 +94,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ledger_post import DEFAULT_DATABASE_URL, django_setup, server_from_url
+from topup.cli.management.commands.serve import GTHREAD_THREADS, default_workers
 
 BENCH_DIR = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent
@@ -140,6 +177,7 @@ def production_environment(database_url: str, port: int) -> dict[str, str]:
         TOPUP_FIELD_ENCRYPTION_KEYS=base64.urlsafe_b64encode(os.urandom(32)).decode(),
         TOPUP_SIMULATOR_WEBHOOK_SECRET=secrets.token_urlsafe(32),
         TOPUP_IDP_CLIENT_SECRET=secrets.token_urlsafe(32),
+        TOPUP_LOOKUP_HASH_KEY=secrets.token_urlsafe(32),
         TOPUP_ALLOWED_HOSTS="127.0.0.1,localhost",
         TOPUP_PUBLIC_URL=f"http://127.0.0.1:{port}",
         TOPUP_ACCESS_TOKEN_TTL_S="86400",  # noqa: S106 - a lifetime in seconds
@@ -374,6 +412,8 @@ def server_argv(options: argparse.Namespace, port: int) -> list[str]:
         str(options.workers),
         "--threads",
         str(options.threads),
+        "--worker-class",
+        options.worker_class,
     ]
 
 
@@ -475,7 +515,7 @@ def report(options: argparse.Namespace, rounds: list[list[Result]]) -> None:
             ratio = result.rps / ping.rps if ping else 0.0
             cost_ratio = ping.cpu_ms / result.cpu_ms if ping and result.cpu_ms else 0.0
             by_scenario.setdefault(result.scenario, []).append((result, ratio, cost_ratio))
-    kind = "sync" if options.threads == 1 else f"gthread x{options.threads}"
+    kind = "sync" if options.worker_class == "sync" else f"gthread x{options.threads}"
     print(
         f"\ngunicorn {options.workers} workers ({kind}), {options.users} users, "
         f"{options.duration} s per run, {len(rounds)} round(s): medians, rps spread min-max;\n"
@@ -543,11 +583,20 @@ def parse_options() -> argparse.Namespace:
     parser.add_argument(
         "--workers",
         type=int,
-        default=2 * (os.cpu_count() or 1) + 1,
-        help="gunicorn worker processes (default: 2 x CPUs + 1)",
+        default=default_workers(),
+        help="gunicorn worker processes (default: `topup serve`'s, one per CPU, at least 2)",
     )
     parser.add_argument(
-        "--threads", type=int, default=4, help="per worker; 1: sync workers, more: gthread"
+        "--threads",
+        type=int,
+        default=None,
+        help=f"per gthread worker (default: `topup serve`'s, {GTHREAD_THREADS}); sync: 1",
+    )
+    parser.add_argument(
+        "--worker-class",
+        choices=["sync", "gthread"],
+        default="gthread",
+        help="gunicorn's; sync serves one request per worker at a time (--threads 1)",
     )
     parser.add_argument("--rounds", type=int, default=1, help="repeat every scenario this often")
     parser.add_argument("--lines", type=int, default=1000, help="identified lines with a token")
@@ -563,6 +612,8 @@ def parse_options() -> argparse.Namespace:
         "--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     )
     options = parser.parse_args()
+    if options.threads is None:
+        options.threads = 1 if options.worker_class == "sync" else GTHREAD_THREADS
     unknown = set(options.scenarios) - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")

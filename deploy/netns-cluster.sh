@@ -202,6 +202,7 @@ TOPUP_SECRET_KEY=$(secret)
 TOPUP_FIELD_ENCRYPTION_KEYS=$(fernet_key)
 TOPUP_SIMULATOR_WEBHOOK_SECRET=$(secret)
 TOPUP_IDP_CLIENT_SECRET=$(secret)
+TOPUP_LOOKUP_HASH_KEY=$(secret)
 TOPUP_PUBLIC_URL=http://$(ip_of lb):$PORT
 TOPUP_ALLOWED_HOSTS=$(ip_of lb),$(ip_of web1),$(ip_of web2)
 TOPUP_DEBUG=0

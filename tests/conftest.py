@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from pytest_django.fixtures import Settings
@@ -43,6 +43,16 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 def fast_password_hashing(settings: Settings) -> None:
     """The demo loader creates staff accounts; real PBKDF2 rounds would dominate the run."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def catalog_cache_forgotten() -> Iterator[None]:
+    """Each test starts without the previous one's catalog: its rows were rolled back."""
+    from topup.catalog.selectors import catalog_cache_forget
+
+    catalog_cache_forget()
+    yield
+    catalog_cache_forget()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

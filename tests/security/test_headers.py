@@ -165,6 +165,7 @@ def _production_answers() -> dict[str, dict[str, object]]:
             "TOPUP_FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
             "TOPUP_SIMULATOR_WEBHOOK_SECRET": "whsec_real_for_this_test",
             "TOPUP_IDP_CLIENT_SECRET": "idp_real_for_this_test",
+            "TOPUP_LOOKUP_HASH_KEY": "a-real-lookup-key-for-this-test-only-0123456789",
             "TOPUP_ALLOWED_HOSTS": "testserver",
         }
     )

@@ -17,6 +17,7 @@ from tests.topups.conftest import (
 )
 from topup.audit.services import Actor
 from topup.catalog.models import Limit
+from topup.catalog.selectors import catalog_cache_clear
 from topup.core.errors import ApplicationError
 from topup.ledger.models import Transfer
 from topup.ledger.verify import ledger_verify
@@ -197,6 +198,7 @@ def test_daily_limit_counts_earlier_orders_of_the_day(create_order: CreateOrder)
 def test_monthly_limit(create_order: CreateOrder) -> None:
     Limit.objects.filter(period="day").delete()
     Limit.objects.filter(period="month").update(max_amount_cents=2000)
+    catalog_cache_clear()  # update() sends no signal: the per-process catalog cache is told
     create_order(amount_cents=1500)
     with pytest.raises(ApplicationError) as excinfo:
         create_order(amount_cents=1000)

@@ -40,6 +40,7 @@ TOPUP_FIELD_ENCRYPTION_KEYS = [
 # The key of the keyed lookup hashes (document numbers, contact numbers, booking references):
 # its own, so that rotating SECRET_KEY (sessions, signed links) leaves every lookup valid. Unset,
 # it is derived from SECRET_KEY as before this setting existed; production must set it.
+TOPUP_LOOKUP_HASH_KEY_SET = bool(os.environ.get("TOPUP_LOOKUP_HASH_KEY", ""))
 TOPUP_LOOKUP_HASH_KEY = os.environ.get("TOPUP_LOOKUP_HASH_KEY", "") or SECRET_KEY
 TOPUP_SIMULATOR_WEBHOOK_SECRET = os.environ.get(
     "TOPUP_SIMULATOR_WEBHOOK_SECRET", DEMO_WEBHOOK_SECRET
@@ -92,6 +93,7 @@ if PRODUCTION:
         "TOPUP_FIELD_ENCRYPTION_KEYS": DEMO_FIELD_KEY in TOPUP_FIELD_ENCRYPTION_KEYS,
         "TOPUP_SIMULATOR_WEBHOOK_SECRET": TOPUP_SIMULATOR_WEBHOOK_SECRET == DEMO_WEBHOOK_SECRET,
         "TOPUP_IDP_CLIENT_SECRET": TOPUP_IDP_CLIENT_SECRET == DEMO_IDP_CLIENT_SECRET,
+        "TOPUP_LOOKUP_HASH_KEY": not TOPUP_LOOKUP_HASH_KEY_SET,
     }
     refused = sorted(name for name, is_demo in demo_values.items() if is_demo)
     if refused:

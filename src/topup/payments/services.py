@@ -10,9 +10,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Final
 
 import structlog
-from django.db import transaction
+from django.db import connection, transaction
 
 from topup.core import clock
 from topup.core.errors import ApplicationError, JsonValue
@@ -67,8 +68,17 @@ def payment_gateway_get(*, provider: str) -> PaymentGateway:
     return factory()
 
 
-def payment_create(*, request: PaymentRequest, provider: str) -> PaymentSession:
-    """Ask the provider for a payment; record the attempt and the platform's payment row."""
+def payment_create(
+    *,
+    request: PaymentRequest,
+    provider: str,
+    record_also: Callable[[PaymentSession], None] | None = None,
+) -> PaymentSession:
+    """Ask the provider for a payment; record the attempt and the platform's payment row.
+
+    `record_also` runs in the transaction that records them, so that what the caller keeps of
+    the session (the order's move to awaiting payment) commits with the record, or not at all.
+    """
     gateway = payment_gateway_get(provider=provider)
     call = _Call(
         provider=provider,
@@ -88,34 +98,70 @@ def payment_create(*, request: PaymentRequest, provider: str) -> PaymentSession:
         _attempt_failed(call, error=error)
         raise
     with transaction.atomic():
-        payment = _payment_row_for_session(session=session, request=request)
+        payment_id = _payment_row_for_session(session=session, request=request)
         _attempt_succeeded(
             call,
-            payment=payment,
+            payment_id=payment_id,
             response_summary={
                 "provider_payment_id": session.provider_payment_id,
                 "status": session.status.value,
             },
         )
+        if record_also is not None:
+            record_also(session)
     return session
 
 
-def _payment_row_for_session(*, session: PaymentSession, request: PaymentRequest) -> Payment:
+_PAYMENT_COLUMNS: Final = (
+    "provider",
+    "provider_payment_id",
+    "reference",
+    "amount_cents",
+    "currency",
+    "method",
+    "status",
+    "failure_code",
+    "instrument_fingerprint",
+    "instrument_masked",
+    "created_at",
+    "updated_at",
+)
+
+
+def _payment_row_for_session(*, session: PaymentSession, request: PaymentRequest) -> int:
+    """The id of the payment's row, inserted unless the provider answered a replayed key with a
+    payment already recorded: one INSERT ... ON CONFLICT DO NOTHING, not get_or_create's read,
+    savepoint and insert."""
     now = clock.now()
-    payment, _created = Payment.objects.get_or_create(
+    row = Payment(
         provider=session.provider,
         provider_payment_id=session.provider_payment_id,
-        defaults={
-            "reference": request.reference,
-            "amount_cents": request.amount_cents,
-            "currency": request.currency,
-            "method": request.method,
-            "status": session.status.value,
-            "created_at": now,
-            "updated_at": now,
-        },
+        reference=request.reference,
+        amount_cents=request.amount_cents,
+        currency=request.currency,
+        method=request.method,
+        status=session.status.value,
+        created_at=now,
+        updated_at=now,
     )
-    return payment
+    fields = {field.name: field for field in Payment._meta.concrete_fields}
+    values = [
+        fields[name].get_db_prep_save(getattr(row, fields[name].attname), connection)
+        for name in _PAYMENT_COLUMNS
+    ]
+    sql = (
+        f"INSERT INTO {Payment._meta.db_table} ({', '.join(_PAYMENT_COLUMNS)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(_PAYMENT_COLUMNS))}) "
+        "ON CONFLICT (provider, provider_payment_id) DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        inserted = cursor.fetchone()
+    if inserted is not None:
+        return int(inserted[0])
+    return Payment.objects.values_list("pk", flat=True).get(
+        provider=session.provider, provider_payment_id=session.provider_payment_id
+    )
 
 
 def payment_state_fetch(*, provider: str, provider_payment_id: str) -> PaymentState:
@@ -140,7 +186,7 @@ def payment_state_fetch(*, provider: str, provider_payment_id: str) -> PaymentSt
         payment = _payment_row_store(state)
         _attempt_succeeded(
             call,
-            payment=payment,
+            payment_id=payment.pk,
             response_summary={"status": state.status.value, "failure_code": state.failure_code},
         )
     return state
@@ -215,7 +261,7 @@ def _refund_attempt_store(call: _Call, *, refund: PaymentRefund) -> None:
     PAYMENT_GATEWAY_SECONDS.labels(call.provider, call.operation.value, outcome).observe(elapsed_s)
     _attempt_store(
         call,
-        payment=call.payment,
+        payment_id=call.payment.pk if call.payment is not None else None,
         succeeded=succeeded,
         error_code="" if succeeded else refund.failure_code or "refused",
         elapsed_s=elapsed_s,
@@ -248,13 +294,13 @@ def _payment_row_refunded(*, payment_id: int) -> None:
 
 
 def _attempt_succeeded(
-    call: _Call, *, payment: Payment, response_summary: dict[str, JsonValue]
+    call: _Call, *, payment_id: int, response_summary: dict[str, JsonValue]
 ) -> None:
     elapsed_s = call.elapsed_s()
     PAYMENT_GATEWAY_SECONDS.labels(call.provider, call.operation.value, "ok").observe(elapsed_s)
     _attempt_store(
         call,
-        payment=payment,
+        payment_id=payment_id,
         succeeded=True,
         error_code="",
         elapsed_s=elapsed_s,
@@ -270,7 +316,7 @@ def _attempt_failed(call: _Call, *, error: Exception) -> None:
     )
     _attempt_store(
         call,
-        payment=call.payment,
+        payment_id=call.payment.pk if call.payment is not None else None,
         succeeded=False,
         error_code=error_code,
         elapsed_s=elapsed_s,
@@ -297,14 +343,14 @@ def _error_code(error: Exception) -> str:
 def _attempt_store(
     call: _Call,
     *,
-    payment: Payment | None,
+    payment_id: int | None,
     succeeded: bool,
     error_code: str,
     elapsed_s: float,
     response_summary: dict[str, JsonValue],
 ) -> None:
     PaymentAttempt.objects.create(
-        payment=payment,
+        payment_id=payment_id,
         reference=call.reference[:64],
         provider=call.provider,
         operation=call.operation.value,

@@ -53,16 +53,29 @@ class SimBalance:
     validity_until: dt.date | None
 
 
-def sim_get_by_msisdn(*, msisdn: str) -> Sim:
-    """The line with this number, however it was typed; only the platform's registry decides."""
+def msisdn_e164(msisdn: str) -> str:
+    """The number in E.164, however it was typed (InvalidMsisdn when it is no number)."""
     try:
-        e164 = numbers.normalize_msisdn(msisdn)
+        return numbers.normalize_msisdn(msisdn)
     except numbers.InvalidNumber as error:
         raise InvalidMsisdn() from error
+
+
+def sim_get_by_msisdn(*, msisdn: str) -> Sim:
+    """The line with this number, however it was typed; only the platform's registry decides."""
+    e164 = msisdn_e164(msisdn)
     sim = Sim.objects.select_related("subscriber").filter(msisdn=e164).first()
     if sim is None:
         raise SubscriberNotFound(details={"msisdn": e164})
     return sim
+
+
+def sim_lock_by_msisdn(*, e164: str) -> Sim:
+    """The line with this (E.164) number, its row locked until the transaction ends."""
+    try:
+        return Sim.objects.select_for_update().get(msisdn=e164)
+    except Sim.DoesNotExist as error:
+        raise SubscriberNotFound(details={"msisdn": e164}) from error
 
 
 def sim_has_open_hold(*, sim: Sim) -> bool:

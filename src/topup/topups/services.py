@@ -43,6 +43,7 @@ from topup.messaging.services import messaging_sms_send
 from topup.payments.gateway import (
     GatewayUnavailable,
     PaymentRequest,
+    PaymentSession,
     PaymentState,
     PaymentStatus,
     RefundStatus,
@@ -52,7 +53,7 @@ from topup.payments.services import payment_create, payment_refund, payment_stat
 from topup.receipts.model import Receipt
 from topup.subscribers.models import Sim
 from topup.subscribers.numbers import format_msisdn_masked
-from topup.subscribers.selectors import sim_get_by_msisdn, sim_topup_check
+from topup.subscribers.selectors import msisdn_e164, sim_lock_by_msisdn, sim_topup_check
 from topup.topups import state
 from topup.topups.errors import (
     ChannelUnavailable,
@@ -115,10 +116,13 @@ def _fingerprint(request: TopupRequest, msisdn: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _transition(order: TopupOrder, to_status: str, *, actor: Actor, cause: str) -> None:
-    """The one writer of an order's status; the caller holds the row lock."""
+def _transition(
+    order: TopupOrder, to_status: str, *, actor: Actor, cause: str, at: dt.datetime | None = None
+) -> None:
+    """The one writer of an order's status; the caller holds the row lock. `at`: the time the
+    caller's conditional UPDATE already wrote (with the status) under that lock."""
     state.check_transition(order.status, to_status)
-    now = clock.now()
+    now = at or clock.now()
     TopupTransition.objects.create(
         order=order,
         from_status=order.status,
@@ -134,8 +138,10 @@ def _transition(order: TopupOrder, to_status: str, *, actor: Actor, cause: str) 
 
 
 def _replay(*, scope: str, key: str, fingerprint: str) -> TopupOrder | None:
-    existing = TopupOrder.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
-    if existing is None:
+    try:
+        # (scope, key) is unique: a plain get, without the ORDER BY that first() would compile.
+        existing = TopupOrder.objects.get(idempotency_scope=scope, idempotency_key=key)
+    except TopupOrder.DoesNotExist:
         return None
     if existing.request_fingerprint != fingerprint:
         raise IdempotencyKeyReused(details={"idempotency_key": key})
@@ -207,8 +213,8 @@ def topup_order_create(*, request: TopupRequest, actor: Actor) -> TopupOrder:
     """Create the order (or return the one this idempotency key created) and start payment."""
     if request.currency.upper() != CURRENCY:
         raise UnsupportedCurrency(details={"currency": request.currency})
-    sim = sim_get_by_msisdn(msisdn=request.msisdn)
-    fingerprint = _fingerprint(request, sim.msisdn)
+    msisdn = msisdn_e164(request.msisdn)
+    fingerprint = _fingerprint(request, msisdn)
     existing = _replay(
         scope=request.idempotency_scope, key=request.idempotency_key, fingerprint=fingerprint
     )
@@ -216,7 +222,8 @@ def topup_order_create(*, request: TopupRequest, actor: Actor) -> TopupOrder:
         channel, provider = _channel_for(request)
         try:
             with transaction.atomic():
-                locked = Sim.objects.select_for_update().get(pk=sim.pk)
+                # The line is read once, locked: the limit check below counts under this lock.
+                locked = sim_lock_by_msisdn(e164=msisdn)
                 sim_topup_check(sim=locked)
                 topup_amount_check(
                     channel=channel,
@@ -271,7 +278,11 @@ def _payment_start(*, order: TopupOrder, actor: Actor) -> TopupOrder:
     """Ask the provider for a payment (outside any lock), then record the answer; the order
     as it then stands."""
     try:
-        session = payment_create(request=_payment_request(order), provider=order.payment_provider)
+        payment_create(
+            request=_payment_request(order),
+            provider=order.payment_provider,
+            record_also=lambda session: _payment_started(order, session, actor=actor),
+        )
     except GatewayUnavailable:
         with transaction.atomic():
             locked = _order_locked(order)
@@ -280,17 +291,27 @@ def _payment_start(*, order: TopupOrder, actor: Actor) -> TopupOrder:
                 _transition(locked, state.FAILED, actor=actor, cause="payment provider unreachable")
                 locked.save(update_fields=["status", "failure_reason", "updated_at"])
         return locked
-    with transaction.atomic():
-        locked = _order_locked(order)
-        if locked.status != TopupStatus.CREATED:
-            return locked
-        locked.provider_payment_id = session.provider_payment_id
-        locked.payment_redirect_url = session.redirect_url
-        _transition(locked, state.AWAITING_PAYMENT, actor=actor, cause="payment created")
-        locked.save(
-            update_fields=["provider_payment_id", "payment_redirect_url", "status", "updated_at"]
-        )
-    return locked
+    if order.status != TopupStatus.AWAITING_PAYMENT:
+        return TopupOrder.objects.select_related("sim").get(pk=order.pk)  # moved on meanwhile
+    return order
+
+
+def _payment_started(order: TopupOrder, session: PaymentSession, *, actor: Actor) -> None:
+    """created -> awaiting_payment with the provider's page, in the transaction that records the
+    payment. The conditional UPDATE takes the row lock and tells whether the order was still
+    created (a concurrent replay of the key may have moved it on first): then the transition."""
+    now = clock.now()
+    moved = TopupOrder.objects.filter(pk=order.pk, status=TopupStatus.CREATED).update(
+        provider_payment_id=session.provider_payment_id,
+        payment_redirect_url=session.redirect_url,
+        status=TopupStatus.AWAITING_PAYMENT,
+        updated_at=now,
+    )
+    if not moved:
+        return
+    order.provider_payment_id = session.provider_payment_id
+    order.payment_redirect_url = session.redirect_url
+    _transition(order, state.AWAITING_PAYMENT, actor=actor, cause="payment created", at=now)
 
 
 def _credit(order: TopupOrder, *, actor: Actor, funding: Account | None = None) -> None:

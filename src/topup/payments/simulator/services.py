@@ -84,10 +84,11 @@ def simulator_payment_page_url(*, payment_id: str) -> str:
 
 
 def simulator_payment_create(*, request: PaymentRequest) -> SimulatorPayment:
-    """Create a pending payment; the same idempotency key returns the same payment."""
-    existing = SimulatorPayment.objects.filter(idempotency_key=request.idempotency_key).first()
-    if existing is not None:
-        return _idempotent_replay(existing=existing, request=request)
+    """Create a pending payment; the same idempotency key returns the same payment.
+
+    A new key is the rule: insert first, and read the key's payment only when the insert
+    conflicts.
+    """
     now = clock.now()
     payment = SimulatorPayment(
         id=_random_id("sim_pay_"),
@@ -103,13 +104,17 @@ def simulator_payment_create(*, request: PaymentRequest) -> SimulatorPayment:
         created_at=now,
         updated_at=now,
     )
-    payment.full_clean(exclude=["status"], validate_unique=False)
+    # The database checks the uniqueness and the CHECK constraints (the insert says so).
+    payment.full_clean(exclude=["status"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             payment.save(force_insert=True)
     except IntegrityError:
-        # A concurrent request with the same key won: answer as a provider does, with its payment.
-        existing = SimulatorPayment.objects.get(idempotency_key=request.idempotency_key)
+        # The key's payment exists (a retry, or a concurrent request won): answer as a provider
+        # does, with that payment.
+        existing = SimulatorPayment.objects.filter(idempotency_key=request.idempotency_key).first()
+        if existing is None:
+            raise
         return _idempotent_replay(existing=existing, request=request)
     return payment
 
