@@ -107,6 +107,11 @@ class WebhookEvent(models.Model):
                 fields=["provider", "event_id"], name="webhook_event_once_per_provider"
             ),
         ]
+        # A top-up's timeline (back office) lists its payment's webhooks: two rows per top-up
+        # accumulate, and without this the look-up reads them all.
+        indexes = [
+            models.Index(fields=["provider", "provider_payment_id"], name="webhook_event_payment")
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.event_id} {self.event_type}"
