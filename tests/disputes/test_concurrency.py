@@ -3,13 +3,12 @@ other execute one refund, post one transfer and open one case."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from tests.disputes.conftest import AGENT, Credited, OpenDispute, assert_books_clean
+from tests.support import threads_together
 from topup.audit.models import AuditEvent
 from topup.audit.services import Actor
 from topup.core.errors import ApplicationError
@@ -25,25 +24,7 @@ THREADS = 8
 
 
 def _race(work: Callable[[int], object]) -> list[BaseException]:
-    """Run `work` in THREADS threads released at once, each on its own connection."""
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(THREADS)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            work(index)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
+    return threads_together(work, threads=THREADS)
 
 
 def _staff(index: int) -> Actor:

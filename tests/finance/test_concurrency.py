@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from tests.finance.conftest import FINANCE, Credited, report_csv
+from tests.support import threads_together
 from topup.core.errors import ApplicationError
 from topup.finance.models import ReconciliationItem, SettlementLine, SettlementReport
 from topup.finance.services import reconciliation_item_resolve, settlement_report_import
@@ -20,25 +19,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 8
 
 
-def _together(work: Callable[[int], None]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(THREADS)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            work(index)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
+def _together(work: Callable[[int], object]) -> list[BaseException]:
+    return threads_together(work, threads=THREADS)
 
 
 def test_the_same_file_imported_at_once_is_stored_once(credited: Credited) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
+from tests.support import threads_together
 from tests.topups.conftest import IDENTIFIED_EMPTY, CreateOrder, Pay
 from topup.audit.services import Actor
 from topup.ledger.models import Transfer
@@ -22,25 +21,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 16
 
 
-def _hammer(work: Callable[[int], None]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(THREADS)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            work(index)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
+def _hammer(work: Callable[[int], object]) -> list[BaseException]:
+    return threads_together(work, threads=THREADS)
 
 
 def test_many_workers_reconciling_one_capture_credit_it_once(
