@@ -55,6 +55,18 @@ def catalog_cache_forgotten() -> Iterator[None]:
     catalog_cache_forget()
 
 
+@pytest.fixture(autouse=True)
+def language_reset() -> Iterator[None]:
+    """Each test starts in the default language: a request or a service that activated one
+    (a subscriber's, for an SMS) leaves it on the thread, and a command run next would speak
+    it."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     from django.conf import settings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from django.db import connection, transaction
+from django.db import ProgrammingError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.forms.models import model_to_dict
 
@@ -124,9 +124,10 @@ def test_a_posting_deallocated_behind_its_back_is_prepared_again(system_actor: A
 
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")
-    with pytest.raises(psycopg.errors.InvalidSqlStatementName), transaction.atomic():
+    with pytest.raises(ProgrammingError) as raised, transaction.atomic():
         Account.objects.count()  # the caller's transaction has begun
         credit(chart, "order:3:credit", actor=system_actor)  # aborts it: it must roll back
+    assert isinstance(raised.value.__cause__, psycopg.errors.InvalidSqlStatementName)
     credit(chart, "order:4:credit", actor=system_actor)
 
     keys = set(Transfer.objects.values_list("idempotency_key", flat=True))

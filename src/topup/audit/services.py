@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import structlog
-from django.db import connection
 
 from topup.audit.models import AuditEvent
 from topup.core import clock
 from topup.core.errors import JsonValue
+from topup.core.rawsql import model_insert
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,30 @@ def audit_record(
     reason: str = "",
     data: Mapping[str, JsonValue] | None = None,
 ) -> AuditEvent:
-    request_id = audit_request_id(actor)
-    event = AuditEvent(
+    event = audit_event_unsaved(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        reason=reason,
+        data=data,
+    )
+    model_insert(event)  # every ledger transfer writes one: not the ORM's compiled INSERT
+    return event
+
+
+def audit_event_unsaved(
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    reason: str = "",
+    data: Mapping[str, JsonValue] | None = None,
+) -> AuditEvent:
+    """The event audit_record writes, not yet written: for a hot path that inserts it in one
+    statement with the rows it audits (`topup.core.rawsql.models_insert_together`)."""
+    return AuditEvent(
         at=clock.now(),
         actor_type=actor.actor_type,
         actor_id=actor.actor_id,
@@ -57,40 +79,6 @@ def audit_record(
         object_id=str(object_id),
         reason=reason[:255],
         ip_address=actor.ip_address,
-        request_id=request_id,
+        request_id=audit_request_id(actor),
         data=dict(data or {}),
     )
-    _insert(event)
-    return event
-
-
-_COLUMNS = (
-    "at",
-    "actor_type",
-    "actor_id",
-    "action",
-    "object_type",
-    "object_id",
-    "reason",
-    "ip_address",
-    "request_id",
-    "data",
-)
-
-
-def _insert(event: AuditEvent) -> None:
-    """One INSERT without the ORM's per-save machinery: every ledger transfer writes one."""
-    by_name = {field.name: field for field in AuditEvent._meta.concrete_fields}
-    values = [
-        by_name[name].get_db_prep_save(getattr(event, by_name[name].attname), connection)
-        for name in _COLUMNS
-    ]
-    sql = (
-        f"INSERT INTO {AuditEvent._meta.db_table} ({', '.join(_COLUMNS)}) "  # noqa: S608 - fixed
-        f"VALUES ({', '.join(['%s'] * len(_COLUMNS))}) RETURNING id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    assert row is not None
-    event.pk = row[0]

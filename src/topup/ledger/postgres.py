@@ -15,7 +15,6 @@ balance once.
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,10 +22,11 @@ from typing import Final
 
 import psycopg
 import psycopg.errors
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections
-from psycopg import pq, sql
+from django.db import IntegrityError, connection
+from psycopg import sql
 
 from topup.audit.services import Actor, audit_request_id
+from topup.core.prepared import PreparedStatement
 from topup.ledger.errors import InsufficientBalance
 
 _OVERDRAFT_CONSTRAINT: Final = "ledger_account_available_not_negative"
@@ -63,14 +63,7 @@ WITH t AS (
 )
 SELECT id, (SELECT count(*) FROM u) FROM t
 """
-_STATEMENT: Final = b"topup_ledger_posted_v1"
-_STATEMENT_MISSING: Final = "26000"  # invalid_sql_statement_name: deallocated behind our back
-
-# The connections on which `_STATEMENT` is prepared. Django turns psycopg's own prepared
-# statements off (for connection poolers), so the hot statement is prepared by name, once per
-# connection, and executed through libpq: psycopg's per-query machinery (query conversion,
-# adapters, the row maker) cost more client CPU than the server spends on the statement.
-_prepared_on: Final[weakref.WeakSet[psycopg.Connection[tuple[object, ...]]]] = weakref.WeakSet()
+_POSTING: Final = PreparedStatement("topup_ledger_posted_v1", _SQL)
 
 
 def transfer_posted_in_one_statement(
@@ -107,54 +100,21 @@ def transfer_posted_in_one_statement(
         audit_request_id(actor).encode(),
     ]
     try:
-        result = _execute_posting(values)
-    except psycopg.errors.CheckViolation as error:
-        if error.diag.constraint_name == _OVERDRAFT_CONSTRAINT:
+        result = _POSTING.run(values)
+    except IntegrityError as error:
+        cause = error.__cause__
+        if (
+            isinstance(cause, psycopg.errors.CheckViolation)
+            and cause.diag.constraint_name == _OVERDRAFT_CONSTRAINT
+        ):
             raise InsufficientBalance(details={"account_id": tracked_account_id}) from error
-        raise IntegrityError(str(error)) from error
+        raise
     if result.ntuples == 0:
         return None
     transfer_id, updated = result.get_value(0, 0), result.get_value(0, 1)
     assert transfer_id is not None and updated is not None
     assert int(updated) == (1 if tracked_account_id else 0), "tracked account vanished"
     return int(transfer_id)
-
-
-def _execute_posting(values: list[bytes]) -> pq.abc.PGresult:
-    """Run the prepared posting in the connection's transaction; psycopg's error if it fails."""
-    database = connections[DEFAULT_DB_ALIAS]  # one look-up: each `connection.x` costs one
-    database.ensure_connection()
-    raw = database.connection
-    assert isinstance(raw, psycopg.Connection)
-    _transaction_opened(raw)
-    if raw not in _prepared_on:
-        _prepare(raw)
-    result = raw.pgconn.exec_prepared(_STATEMENT, values)
-    if result.status != pq.ExecStatus.TUPLES_OK:
-        error = psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
-        if error.sqlstate != _STATEMENT_MISSING:
-            raise error
-        _prepared_on.discard(raw)  # prepared afresh by the next call
-        if raw.pgconn.transaction_status != pq.TransactionStatus.IDLE:
-            raise error  # the caller's transaction is aborted: it must be rolled back
-        _prepare(raw)  # outside a transaction the failed call changed nothing: run it again
-        result = raw.pgconn.exec_prepared(_STATEMENT, values)
-        if result.status != pq.ExecStatus.TUPLES_OK:
-            raise psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
-    return result
-
-
-def _transaction_opened(raw: psycopg.Connection[tuple[object, ...]]) -> None:
-    """Open the transaction Django began: psycopg sends BEGIN lazily, with its next statement."""
-    if not raw.autocommit and raw.pgconn.transaction_status == pq.TransactionStatus.IDLE:
-        raw.execute("SELECT 1")  # psycopg's BEGIN carries the connection's isolation level
-
-
-def _prepare(raw: psycopg.Connection[tuple[object, ...]]) -> None:
-    result = raw.pgconn.prepare(_STATEMENT, _SQL.encode())
-    if result.status != pq.ExecStatus.COMMAND_OK:
-        raise psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
-    _prepared_on.add(raw)
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 
+from topup.core.prepared import hot_query
 from topup.ledger import domain
 from topup.ledger.models import Account, Entry, Transfer, TransferKind
 
@@ -34,15 +34,17 @@ def ledger_accounts_balance_cents(*, account_ids: Collection[int]) -> dict[int, 
     ids = list(account_ids)
     if not ids:
         return {}
-    # Read on every GET /api/v1/me: a statement written once, not compiled by the ORM each time.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, balance_tracked, balance_cents FROM ledger_account"  # noqa: S608 - fixed
-            f" WHERE id IN ({', '.join(['%s'] * len(ids))})",
-            ids,
-        )
-        rows = cursor.fetchall()
-    balances = {pk: balance_cents for pk, tracked, balance_cents in rows if tracked}
+    # Read on every GET /api/v1/me: a statement written once (prepared on PostgreSQL), not
+    # compiled by the ORM each time.
+    query = hot_query(
+        "SELECT id, balance_tracked, balance_cents FROM ledger_account"  # noqa: S608 - fixed
+        f" WHERE id IN ({', '.join(['%s'] * len(ids))})"
+    )
+    balances: dict[int, int] = {}
+    for pk, tracked, balance_cents in query.rows(ids):
+        if tracked:
+            assert isinstance(pk, int) and isinstance(balance_cents, int)
+            balances[pk] = balance_cents
     untracked_ids = set(account_ids) - set(balances)
     if untracked_ids:
         for account in Account.objects.filter(pk__in=untracked_ids):

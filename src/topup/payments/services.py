@@ -10,14 +10,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Final
 
 import structlog
-from django.db import connection, transaction
+from django.db import transaction
 
 from topup.core import clock
 from topup.core.errors import ApplicationError, JsonValue
 from topup.core.metrics import PAYMENT_GATEWAY_SECONDS
+from topup.core.rawsql import model_insert
 from topup.payments.gateway import (
     FailureCode,
     GatewayUnavailable,
@@ -112,22 +112,6 @@ def payment_create(
     return session
 
 
-_PAYMENT_COLUMNS: Final = (
-    "provider",
-    "provider_payment_id",
-    "reference",
-    "amount_cents",
-    "currency",
-    "method",
-    "status",
-    "failure_code",
-    "instrument_fingerprint",
-    "instrument_masked",
-    "created_at",
-    "updated_at",
-)
-
-
 def _payment_row_for_session(*, session: PaymentSession, request: PaymentRequest) -> int:
     """The id of the payment's row, inserted unless the provider answered a replayed key with a
     payment already recorded: one INSERT ... ON CONFLICT DO NOTHING, not get_or_create's read,
@@ -144,21 +128,8 @@ def _payment_row_for_session(*, session: PaymentSession, request: PaymentRequest
         created_at=now,
         updated_at=now,
     )
-    fields = {field.name: field for field in Payment._meta.concrete_fields}
-    values = [
-        fields[name].get_db_prep_save(getattr(row, fields[name].attname), connection)
-        for name in _PAYMENT_COLUMNS
-    ]
-    sql = (
-        f"INSERT INTO {Payment._meta.db_table} ({', '.join(_PAYMENT_COLUMNS)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(_PAYMENT_COLUMNS))}) "
-        "ON CONFLICT (provider, provider_payment_id) DO NOTHING RETURNING id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        inserted = cursor.fetchone()
-    if inserted is not None:
-        return int(inserted[0])
+    if model_insert(row, unless_conflicting_on=("provider", "provider_payment_id")):
+        return row.pk
     return Payment.objects.values_list("pk", flat=True).get(
         provider=session.provider, provider_payment_id=session.provider_payment_id
     )
@@ -349,7 +320,7 @@ def _attempt_store(
     elapsed_s: float,
     response_summary: dict[str, JsonValue],
 ) -> None:
-    PaymentAttempt.objects.create(
+    attempt = PaymentAttempt(
         payment_id=payment_id,
         reference=call.reference[:64],
         provider=call.provider,
@@ -361,6 +332,7 @@ def _attempt_store(
         response_summary=response_summary,
         at=clock.now(),
     )
+    model_insert(attempt)  # every gateway call stores one: not the ORM's compiled INSERT
 
 
 def payment_webhook_receive(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
+from typing import Final
 
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -21,6 +24,8 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 
 from topup.audit.models import AuditEvent
+from topup.core.prepared import HotQuery, hot_query
+from topup.core.rawsql import model_columns, models_from_rows
 from topup.ledger.selectors import ledger_accounts_balance_cents
 from topup.subscribers import crypto, numbers
 from topup.subscribers.errors import (
@@ -34,7 +39,6 @@ from topup.subscribers.errors import (
 from topup.subscribers.models import (
     IdentificationRecord,
     IdentificationStatus,
-    LineHold,
     SavedNumber,
     Sim,
     SimStatus,
@@ -72,14 +76,28 @@ def sim_get_by_msisdn(*, msisdn: str) -> Sim:
 
 def sim_lock_by_msisdn(*, e164: str) -> Sim:
     """The line with this (E.164) number, its row locked until the transaction ends."""
-    try:
-        return Sim.objects.select_for_update().get(msisdn=e164)
-    except Sim.DoesNotExist as error:
-        raise SubscriberNotFound(details={"msisdn": e164}) from error
+    # Every top-up locks its line: a statement written once (prepared on PostgreSQL).
+    found = models_from_rows(Sim, _sim_lock_query(connection.vendor).rows([e164]))
+    if not found:
+        raise SubscriberNotFound(details={"msisdn": e164})
+    return found[0]
+
+
+@functools.cache
+def _sim_lock_query(vendor: str) -> HotQuery:
+    lock = " FOR UPDATE" if vendor == "postgresql" else ""  # SQLite locks the whole database
+    return hot_query(
+        f"SELECT {model_columns(Sim, 's')} FROM subscribers_sim s WHERE s.msisdn = %s{lock}"  # noqa: S608 - fixed
+    )
+
+
+_OPEN_HOLD: Final = hot_query(
+    "SELECT 1 FROM subscribers_linehold WHERE sim_id = %s AND cleared_at IS NULL LIMIT 1"
+)
 
 
 def sim_has_open_hold(*, sim: Sim) -> bool:
-    return LineHold.objects.filter(sim=sim, cleared_at__isnull=True).exists()
+    return bool(_OPEN_HOLD.rows([sim.pk]))
 
 
 def sim_topup_check(*, sim: Sim) -> None:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
 from topup.core.money import format_amount_for_locale
+from topup.core.prepared import hot_query
 from topup.ledger.models import Transfer, TransferKind
 from topup.messaging.models import SmsMessage, SmsPurpose
 from topup.payments.models import PaymentAttempt, WebhookEvent
@@ -59,8 +60,8 @@ def topup_amounts_since_cents(
     """Sums of counting orders since each start (name -> cents), for one target line or one
     payment instrument: one query for all the periods (a day and a month share one scan).
 
-    Every top-up runs it under the line's lock: written in SQL, as the ORM's aggregate with
-    filters cost more to compile than the indexed read costs the database.
+    Every top-up runs it under the line's lock: written in SQL (prepared on PostgreSQL), as the
+    ORM's aggregate with filters cost more to compile than the indexed read costs the database.
     """
     if not starts:
         return {}
@@ -78,11 +79,8 @@ def topup_amounts_since_cents(
         where.append("payment_instrument_hash = %s")
         params.append(instrument_hash)
     sql = f"SELECT {sums} FROM {table} WHERE {' AND '.join(where)}"  # noqa: S608 - fixed parts
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    assert row is not None  # an aggregate without GROUP BY answers one row
-    return {name: int(total) for name, total in zip(names, row, strict=True)}
+    (row,) = hot_query(sql).rows(params)  # an aggregate without GROUP BY answers one row
+    return {name: int(str(total)) for name, total in zip(names, row, strict=True)}
 
 
 def _when(moment: dt.datetime) -> str | dt.datetime:

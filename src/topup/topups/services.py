@@ -9,25 +9,34 @@ whatever arrives twice, late or out of order.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import uuid
 from dataclasses import dataclass
+from typing import Final
 
 import structlog
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Field, Q
 from django.utils import translation
 from django.utils.translation import gettext
 
 from topup.audit.models import AuditEvent
-from topup.audit.services import Actor, audit_record
+from topup.audit.services import Actor, audit_event_unsaved, audit_record
 from topup.catalog.models import Channel
 from topup.catalog.selectors import channel_get, channel_payment_methods
 from topup.core import clock
 from topup.core.errors import InvariantViolation, JsonValue, NotFound, ValidationFailed
 from topup.core.metrics import TOPUP_TRANSITIONS
 from topup.core.money import CURRENCY, format_amount_for_locale
+from topup.core.prepared import HotQuery, Param, hot_query
+from topup.core.rawsql import (
+    model_columns,
+    model_insert,
+    models_from_rows,
+    models_insert_together,
+)
 from topup.ledger.errors import IdempotencyKeyReused, InsufficientBalance
 from topup.ledger.models import Account, Transfer
 from topup.ledger.selectors import ledger_account_available_cents
@@ -123,7 +132,7 @@ def _transition(
     caller's conditional UPDATE already wrote (with the status) under that lock."""
     state.check_transition(order.status, to_status)
     now = at or clock.now()
-    TopupTransition.objects.create(
+    transition = TopupTransition(
         order=order,
         from_status=order.status,
         to_status=to_status,
@@ -131,6 +140,7 @@ def _transition(
         actor=actor.label()[:100],
         cause=cause[:255],
     )
+    model_insert(transition)  # every move of every order writes one: not the ORM's INSERT
     order.status = to_status
     order.updated_at = now
     channel = order.channel
@@ -138,14 +148,22 @@ def _transition(
 
 
 def _replay(*, scope: str, key: str, fingerprint: str) -> TopupOrder | None:
-    try:
-        # (scope, key) is unique: a plain get, without the ORDER BY that first() would compile.
-        existing = TopupOrder.objects.get(idempotency_scope=scope, idempotency_key=key)
-    except TopupOrder.DoesNotExist:
+    # Every create asks first: a statement written once ((scope, key) is unique: one row).
+    found = models_from_rows(TopupOrder, _order_by_key_query().rows([scope, key]))
+    if not found:
         return None
+    existing = found[0]
     if existing.request_fingerprint != fingerprint:
         raise IdempotencyKeyReused(details={"idempotency_key": key})
     return existing
+
+
+@functools.cache
+def _order_by_key_query() -> HotQuery:
+    return hot_query(
+        f"SELECT {model_columns(TopupOrder, 'o')} FROM topups_topuporder o"  # noqa: S608 - fixed
+        " WHERE o.idempotency_scope = %s AND o.idempotency_key = %s"
+    )
 
 
 def _channel_for(request: TopupRequest) -> tuple[Channel, str]:
@@ -174,7 +192,7 @@ def _order_insert(
     actor: Actor,
 ) -> TopupOrder:
     now = clock.now()
-    order = TopupOrder.objects.create(
+    order = TopupOrder(
         idempotency_scope=request.idempotency_scope,
         idempotency_key=request.idempotency_key,
         request_fingerprint=fingerprint,
@@ -191,7 +209,7 @@ def _order_insert(
         updated_at=now,
         expires_at=now + dt.timedelta(seconds=settings.TOPUP_ORDER_TTL_S),
     )
-    TopupTransition.objects.create(
+    transition = TopupTransition(
         order=order,
         from_status="",
         to_status=order.status,
@@ -199,13 +217,17 @@ def _order_insert(
         actor=actor.label()[:100],
         cause="order created",
     )
-    audit_record(
+    event = audit_event_unsaved(
         actor=actor,
         action="topup.create",
         object_type="topup.order",
         object_id=str(order.pk),
         data={"amount_cents": order.amount_cents, "channel": order.channel},
     )
+    # Every top-up writes these three rows: one statement on PostgreSQL, not three ORM INSERTs.
+    key = ("idempotency_scope", "idempotency_key")
+    if not models_insert_together(order, transition, event, unless_conflicting_on=key):
+        raise IntegrityError("topup_idempotency: a concurrent request created this key's order")
     return order
 
 
@@ -301,17 +323,41 @@ def _payment_started(order: TopupOrder, session: PaymentSession, *, actor: Actor
     payment. The conditional UPDATE takes the row lock and tells whether the order was still
     created (a concurrent replay of the key may have moved it on first): then the transition."""
     now = clock.now()
-    moved = TopupOrder.objects.filter(pk=order.pk, status=TopupStatus.CREATED).update(
-        provider_payment_id=session.provider_payment_id,
-        payment_redirect_url=session.redirect_url,
-        status=TopupStatus.AWAITING_PAYMENT,
-        updated_at=now,
+    moved = _awaiting_payment_query().rows(
+        [
+            session.provider_payment_id,
+            session.redirect_url,
+            TopupStatus.AWAITING_PAYMENT.value,
+            _field_db_value("updated_at", now),
+            _field_db_value("id", order.pk),
+            TopupStatus.CREATED.value,
+        ]
     )
     if not moved:
         return
     order.provider_payment_id = session.provider_payment_id
     order.payment_redirect_url = session.redirect_url
     _transition(order, state.AWAITING_PAYMENT, actor=actor, cause="payment created", at=now)
+
+
+_AWAITING_PAYMENT_SQL: Final = (
+    "UPDATE topups_topuporder SET provider_payment_id = %s, payment_redirect_url = %s,"
+    " status = %s, updated_at = %s WHERE id = %s AND status = %s RETURNING id"
+)
+
+
+@functools.cache
+def _awaiting_payment_query() -> HotQuery:
+    return hot_query(_AWAITING_PAYMENT_SQL)
+
+
+def _field_db_value(name: str, value: object) -> Param:
+    """The value as the database takes it for this field of the order (naive UTC text for a
+    moment on SQLite)."""
+    field = TopupOrder._meta.get_field(name)
+    assert isinstance(field, Field)
+    prepared: Param = field.get_db_prep_value(value, connection)
+    return prepared
 
 
 def _credit(order: TopupOrder, *, actor: Actor, funding: Account | None = None) -> None:

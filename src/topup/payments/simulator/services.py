@@ -9,16 +9,19 @@ and sends no webhook: the platform learns its outcome from the answer.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from typing import Final
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.urls import reverse
 
 from topup.core import clock
 from topup.core.errors import Conflict, InvariantViolation, JsonValue, NotFound
+from topup.core.prepared import HotQuery, hot_query
+from topup.core.rawsql import model_columns, model_insert, models_from_rows
 from topup.payments.gateway import (
     FailureCode,
     PaymentRequest,
@@ -48,10 +51,25 @@ def _random_id(prefix: str) -> str:
 
 
 def simulator_settings_get() -> SimulatorSettings:
+    # Read on every payment the simulator creates: a statement written once; the ORM's
+    # get_or_create only the first time, when the row is missing.
+    found = models_from_rows(
+        SimulatorSettings, _settings_query().rows([SimulatorSettings.SINGLETON_ID])
+    )
+    if found:
+        return found[0]
     settings_row, _created = SimulatorSettings.objects.get_or_create(
         id=SimulatorSettings.SINGLETON_ID
     )
     return settings_row
+
+
+@functools.cache
+def _settings_query() -> HotQuery:
+    return hot_query(
+        f"SELECT {model_columns(SimulatorSettings, 's')} FROM {SimulatorSettings._meta.db_table} s"  # noqa: S608 - fixed
+        " WHERE s.id = %s"
+    )
 
 
 def simulator_settings_update(
@@ -106,17 +124,12 @@ def simulator_payment_create(*, request: PaymentRequest) -> SimulatorPayment:
     )
     # The database checks the uniqueness and the CHECK constraints (the insert says so).
     payment.full_clean(exclude=["status"], validate_unique=False, validate_constraints=False)
-    try:
-        with transaction.atomic():
-            payment.save(force_insert=True)
-    except IntegrityError:
-        # The key's payment exists (a retry, or a concurrent request won): answer as a provider
-        # does, with that payment.
-        existing = SimulatorPayment.objects.filter(idempotency_key=request.idempotency_key).first()
-        if existing is None:
-            raise
-        return _idempotent_replay(existing=existing, request=request)
-    return payment
+    if model_insert(payment, unless_conflicting_on=("idempotency_key",)):
+        return payment
+    # The key's payment exists (a retry, or a concurrent request won): answer as a provider
+    # does, with that payment.
+    existing = SimulatorPayment.objects.get(idempotency_key=request.idempotency_key)
+    return _idempotent_replay(existing=existing, request=request)
 
 
 def _idempotent_replay(*, existing: SimulatorPayment, request: PaymentRequest) -> SimulatorPayment:
