@@ -4,6 +4,7 @@
     .venv/bin/python bench/http_load.py [--duration 20] [--users 32] [--workers 2] [--threads 8]
                                         [--worker-class gthread] [--rounds 1] [--lines 1000]
                                         [--task-workers 2] [--scenarios ping,me,...]
+                                        [--paced me=300,topup_create=150]
 
 In a scratch PostgreSQL database: migrate, load the demo catalog, open --lines identified lines
 (through the subscriber services) with a Bearer token each. Then start the production server
@@ -459,13 +460,31 @@ def measure_round(
             )
             for n in range(options.task_workers):
                 sampler.roots.pop(f"task worker {n}", None)
-        print(
-            f"  {scenario:<14} {result.rps:8.1f}/s  p50 {result.p50_ms:5.0f} ms  "
-            f"p99 {result.p99_ms:5.0f} ms  failures {result.failures}",
-            flush=True,
+        _progress(result)
+        results.append(result)
+    for scenario, rate in options.paced.items():
+        paced_env = {**env, "TOPUP_BENCH_USER_RATE": str(rate / options.users)}
+        result = run_locust(
+            scenario,
+            base_url=base_url,
+            options=options,
+            env=paced_env,
+            workdir=workdir,
+            sampler=sampler,
+            database=database,
         )
+        result.scenario = f"{scenario}@{rate:g}/s"
+        _progress(result)
         results.append(result)
     return results
+
+
+def _progress(result: Result) -> None:
+    print(
+        f"  {result.scenario:<14} {result.rps:8.1f}/s  p50 {result.p50_ms:5.0f} ms  "
+        f"p99 {result.p99_ms:5.0f} ms  failures {result.failures}",
+        flush=True,
+    )
 
 
 def measure(
@@ -531,6 +550,11 @@ def report(options: argparse.Namespace, rounds: list[list[Result]]) -> None:
     print("-" * len(header))
     for scenario, rows in by_scenario.items():
         _print_row(scenario, rows)
+    if options.paced:
+        print(
+            "name@N/s: the same users, paced to N requests/s in all (latency below saturation; "
+            "its x ping is no ratio of capacity)"
+        )
     seen = [row[0].seen_ms for row in by_scenario.get("credited_flow", []) if row[0].seen_ms]
     if seen:
         print(
@@ -576,6 +600,17 @@ def report_memory(sampler: MemorySampler) -> None:
         print(f"  {name:<18} {shown}")
 
 
+def _paced(value: str) -> dict[str, float]:
+    """`me=300,topup_create=150` -> {"me": 300.0, "topup_create": 150.0}."""
+    paced = {}
+    for item in filter(None, value.split(",")):
+        scenario, _, rate = item.partition("=")
+        if scenario not in SCENARIOS or not rate:
+            raise argparse.ArgumentTypeError(f"{item!r}: scenario=requests per second")
+        paced[scenario] = float(rate)
+    return paced
+
+
 def parse_options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=20, help="seconds per scenario run")
@@ -597,6 +632,12 @@ def parse_options() -> argparse.Namespace:
         choices=["sync", "gthread"],
         default="gthread",
         help="gunicorn's; sync serves one request per worker at a time (--threads 1)",
+    )
+    parser.add_argument(
+        "--paced",
+        type=_paced,
+        default={},
+        help="also run scenarios paced to a total rate, e.g. me=300,topup_create=150",
     )
     parser.add_argument("--rounds", type=int, default=1, help="repeat every scenario this often")
     parser.add_argument("--lines", type=int, default=1000, help="identified lines with a token")

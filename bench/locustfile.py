@@ -4,7 +4,9 @@
         --host http://127.0.0.1:8000 MeUser
 
 Each user is a closed loop (no think time): it sends its next request when the last one answered,
-so 32 users are 32 concurrent clients. The lines and their Bearer tokens come from the JSON file
+so 32 users are 32 concurrent clients. With TOPUP_BENCH_USER_RATE (requests per second per user)
+each user paces itself instead (locust's constant_throughput): the latency at a given offered
+load, below the server's saturation. The lines and their Bearer tokens come from the JSON file
 named by TOPUP_BENCH_LINES (`[{"msisdn": ..., "token": ...}, ...]`, written by http_load.py);
 each request (each flow) is for a line drawn at random, so concurrent users rarely lock the same
 line and no line piles up the orders its limit check sums.
@@ -21,7 +23,7 @@ import uuid
 from typing import Final
 
 import gevent
-from locust import constant, events, task
+from locust import constant, constant_throughput, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
 AMOUNT: Final = "5.00"  # the online channel's minimum: thousands of orders stay under the limits
@@ -42,11 +44,13 @@ def _lines() -> list[dict[str, str]]:
 
 
 LINES: Final = _lines()
+USER_RATE: Final = float(os.environ.get("TOPUP_BENCH_USER_RATE", "0"))
+WAIT: Final = constant_throughput(USER_RATE) if USER_RATE else constant(0)
 
 
 class _LineUser(FastHttpUser):
     abstract = True
-    wait_time = constant(0)
+    wait_time = WAIT
 
     def on_start(self) -> None:
         if not LINES:
@@ -75,7 +79,7 @@ class _LineUser(FastHttpUser):
 class PingUser(FastHttpUser):
     """The framework's ceiling: a ninja endpoint that touches no database."""
 
-    wait_time = constant(0)
+    wait_time = WAIT
 
     @task
     def ping(self) -> None:

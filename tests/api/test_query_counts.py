@@ -42,18 +42,20 @@ ME_QUERIES = 2
 TOPUP_GET_QUERIES = 2
 # GET /api/v1/me/topups: token, count-free page of orders with their lines, whatever its length.
 HISTORY_QUERIES = 2
-# POST /api/v1/topups with a card: the token; resolve the key (none yet); the channel, its
-# methods and limits come from the per-process catalog cache. Under the line's lock (the line
-# read by its number, once): holds, one sum for the day and the month, then the order, its
-# transition and its audit event (one statement on PostgreSQL, three INSERTs on SQLite). The
-# (in-process) simulator reads its switches and inserts its payment (INSERT ... ON CONFLICT, no
-# savepoint). Then one transaction records the payment (INSERT ... ON CONFLICT) and the attempt
-# and moves the order on (a conditional UPDATE, which takes the row lock, and the transition).
-# 4 of them are savepoints (BEGIN/COMMIT in production); 34 before the catalog cache and these
-# merges. The hot statements are prepared on PostgreSQL and counted here like the ORM's.
-TOPUP_CREATE_QUERIES = {"postgresql": 16, "sqlite": 18}
-# The same key again: token, the order the key made, its line; nothing written.
-TOPUP_REPLAY_QUERIES = 3
+# POST /api/v1/topups with a card: the token; the channel, its methods and limits come from the
+# per-process catalog cache. Under the line's lock: the line read by its number with the order
+# the key made, if any (one statement), its holds with one sum for the day and the month (one
+# statement), then the order with its transition and its audit event. The (in-process)
+# simulator inserts its payment unless its outage switch is on (one INSERT ... SELECT ... WHERE
+# ... ON CONFLICT, no savepoint). Then one transaction records the payment (INSERT ... ON
+# CONFLICT) with the attempt, and moves the order on (a conditional UPDATE, which takes the row
+# lock) with the transition. On PostgreSQL each "with" is one statement (prepared, counted here
+# like the ORM's); on SQLite two INSERTs or an UPDATE and an INSERT. 4 of them are savepoints
+# (BEGIN/COMMIT in production); 34 before the catalog cache and these merges.
+TOPUP_CREATE_QUERIES = {"postgresql": 11, "sqlite": 15}
+# The same key again: token; the line, locked, read with the order the key made (the statement
+# every create starts with), in a savepoint (BEGIN/COMMIT in production); nothing written.
+TOPUP_REPLAY_QUERIES = 4
 # POST /api/v1/payments/webhooks/simulator: store the event once, queue its processing
 # (4 statements, 3 savepoints).
 WEBHOOK_QUERIES = 7

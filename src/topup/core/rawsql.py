@@ -58,17 +58,22 @@ def _model_reading(
     return [field.attname for field in fields], converters
 
 
-def model_insert(instance: Model, *, unless_conflicting_on: tuple[str, ...] = ()) -> bool:
+def model_insert(
+    instance: Model, *, unless_conflicting_on: tuple[str, ...] = (), only_if: str = ""
+) -> bool:
     """Insert the instance's row in one statement (prepared on PostgreSQL): True when inserted,
     and the instance then has its primary key. With `unless_conflicting_on` (the fields of a
     unique constraint) nothing is inserted when a row with the same values exists: `INSERT ...
     ON CONFLICT DO NOTHING RETURNING`, which the ORM's `save()` (a savepoint, an INSERT, a read
-    on conflict) cannot say, and which costs less client CPU than its `save()`."""
-    model, fields = _insert_shape(instance)
+    on conflict) cannot say, and which costs less client CPU than its `save()`. `only_if`: a
+    condition in SQL (fixed text, no parameters) the row is inserted under, read in the same
+    statement; when nothing is inserted, the caller tells which of the two stopped it."""
+    model, fields, _linked = _insert_shape(instance, ())
     pk = instance._meta.pk
     assert pk is not None
     generated = pk not in fields  # an auto id, given by the database
-    query = _insert_query(model, tuple(field.name for field in fields), unless_conflicting_on)
+    names = tuple(field.name for field in fields)
+    query = _insert_query(model, names, unless_conflicting_on, only_if)
     database = connections[DEFAULT_DB_ALIAS]  # one look-up: each `connection.x` costs one
     values = [
         field.get_db_prep_save(getattr(instance, field.attname), database) for field in fields
@@ -85,7 +90,10 @@ def model_insert(instance: Model, *, unless_conflicting_on: tuple[str, ...] = ()
 
 @functools.cache
 def _insert_query(
-    model: type[Model], field_names: tuple[str, ...], conflict_fields: tuple[str, ...]
+    model: type[Model],
+    field_names: tuple[str, ...],
+    conflict_fields: tuple[str, ...],
+    only_if: str = "",
 ) -> HotQuery:
     quote = connection.ops.quote_name
     meta = model._meta
@@ -97,8 +105,11 @@ def _insert_query(
     if conflict_fields:
         conflict = ", ".join(column[name] for name in conflict_fields)
         on_conflict = f" ON CONFLICT ({conflict}) DO NOTHING"
+    # SELECT … WHERE, not VALUES, under a condition (SQLite then needs the WHERE before ON
+    # CONFLICT: it has one).
+    values = f"SELECT {placeholders} WHERE {only_if}" if only_if else f"VALUES ({placeholders})"
     return hot_query(
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) {values}"
         f"{on_conflict} RETURNING {quote(str(meta.pk.column))}"
     )
 
@@ -107,62 +118,92 @@ def models_insert_together(
     first: Model, *dependents: Model, unless_conflicting_on: tuple[str, ...] = ()
 ) -> bool:
     """Insert `first` and, only when it was inserted, the rows that depend on it (its
-    transition, its audit event): True when inserted. One statement on PostgreSQL (the
-    dependents are data-modifying CTEs that select from the first INSERT's result), one INSERT
-    each elsewhere, in the caller's transaction. A dependent may refer to `first` by a key set
-    before (a UUID), not by a generated id; the dependents' own generated ids are not read back.
+    transition, its audit event, its attempt): True when inserted. One statement on PostgreSQL
+    (the dependents are data-modifying CTEs that select from the first INSERT's result), one
+    INSERT each elsewhere, in the caller's transaction. A dependent's foreign key to `first`
+    left empty takes the id the database gives `first`; the dependents' own generated ids are
+    not read back.
     """
     database = connections[DEFAULT_DB_ALIAS]
+    links = [_links(first, dependent) for dependent in dependents]
     if database.vendor != "postgresql":
         assert database.in_atomic_block or not dependents, "inserted together, or not at all"
         if not model_insert(first, unless_conflicting_on=unless_conflicting_on):
             return False
-        for dependent in dependents:
+        for dependent, linked in zip(dependents, links, strict=True):
+            for field in linked:
+                setattr(dependent, field.attname, first.pk)
             model_insert(dependent)
         return True
     rows = [first, *dependents]
-    shapes = tuple(_insert_shape(row) for row in rows)
+    shapes = tuple(
+        _insert_shape(row, linked) for row, linked in zip(rows, [(), *links], strict=True)
+    )
     query = _together_query(shapes, unless_conflicting_on)
     values = [
         field.get_db_prep_save(getattr(row, field.attname), database)
-        for row, (_model, fields) in zip(rows, shapes, strict=True)
+        for row, (_model, fields, _linked) in zip(rows, shapes, strict=True)
         for field in fields
     ]
     inserted = query.rows([None if value is None else text(value) for value in values])
     if not inserted:
         return False
-    first_fields = shapes[0][1]
-    pk = first._meta.pk
-    assert pk is not None
-    if pk not in first_fields:
-        setattr(first, pk.attname, inserted[0][0])
     for row in rows:
         row._state.adding = False
         row._state.db = database.alias
+    pk = first._meta.pk
+    assert pk is not None
+    if pk not in shapes[0][1]:
+        setattr(first, pk.attname, inserted[0][0])
+        for dependent, linked in zip(dependents, links, strict=True):
+            for field in linked:
+                setattr(dependent, field.attname, first.pk)
     return True
 
 
-def _insert_shape(instance: Model) -> tuple[type[Model], tuple[Field[Any, Any], ...]]:
-    """The model and the fields an INSERT of this instance writes (not an id to be generated)."""
+_Shape = tuple[type[Model], tuple[Field[Any, Any], ...], tuple[Field[Any, Any], ...]]
+
+
+def _links(first: Model, dependent: Model) -> tuple[Field[Any, Any], ...]:
+    """The dependent's foreign keys to `first` left empty while `first`'s id is to be given."""
+    pk = first._meta.pk
+    assert pk is not None
+    if getattr(first, pk.attname) is not None:
+        return ()
+    return tuple(
+        field
+        for field in dependent._meta.concrete_fields
+        if field.is_relation
+        and field.related_model is type(first)
+        and getattr(dependent, field.attname) is None
+    )
+
+
+def _insert_shape(instance: Model, linked: tuple[Field[Any, Any], ...]) -> _Shape:
+    """The model, the fields an INSERT of this instance writes from parameters (not an id to be
+    generated, not the links to the first row), and those links."""
     pk = instance._meta.pk
     assert pk is not None
     generated = getattr(instance, pk.attname) is None
-    fields = tuple(f for f in instance._meta.concrete_fields if not (generated and f is pk))
-    return type(instance), fields
+    fields = tuple(
+        field
+        for field in instance._meta.concrete_fields
+        if not (generated and field is pk) and field not in linked
+    )
+    return type(instance), fields, linked
 
 
 @functools.cache
 def _together_query(
-    shapes: tuple[tuple[type[Model], tuple[Field[Any, Any], ...]], ...],
-    conflict_fields: tuple[str, ...],
+    shapes: tuple[_Shape, ...], conflict_fields: tuple[str, ...]
 ) -> PreparedStatement:
-    """WITH m0 AS (INSERT … RETURNING pk), m1 AS (INSERT … SELECT $… FROM m0), … SELECT pk."""
+    """WITH m0 AS (INSERT … RETURNING pk), m1 AS (INSERT … SELECT $…, m0.pk FROM m0), …"""
     parts = []
     number = 0
-    for index, (model, fields) in enumerate(shapes):
+    for index, (model, fields, linked) in enumerate(shapes):
         meta = model._meta
-        columns = ", ".join(f'"{field.column}"' for field in fields)
-        placeholders = ", ".join(f"${number + n}" for n in range(1, len(fields) + 1))
+        columns = ", ".join(f'"{field.column}"' for field in (*fields, *linked))
+        values = [f"${number + n}" for n in range(1, len(fields) + 1)] + ["m0.pk"] * len(linked)
         number += len(fields)
         if index == 0:
             assert meta.pk is not None
@@ -172,13 +213,13 @@ def _together_query(
                 conflict = ", ".join(f'"{by_name[name]}"' for name in conflict_fields)
                 on_conflict = f" ON CONFLICT ({conflict}) DO NOTHING"
             parts.append(
-                f'm0 AS (INSERT INTO "{meta.db_table}" ({columns}) VALUES ({placeholders})'  # noqa: S608
+                f'm0 AS (INSERT INTO "{meta.db_table}" ({columns}) VALUES ({", ".join(values)})'  # noqa: S608
                 f'{on_conflict} RETURNING "{meta.pk.column}" AS pk)'
             )
         else:
             parts.append(
                 f'm{index} AS (INSERT INTO "{meta.db_table}" ({columns})'  # noqa: S608
-                f" SELECT {placeholders} FROM m0)"
+                f" SELECT {', '.join(values)} FROM m0)"
             )
     sql = "WITH " + ", ".join(parts) + " SELECT pk FROM m0"  # noqa: S608 - the models' names
     digest = hashlib.blake2b(sql.encode(), digest_size=10).hexdigest()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Final
 
 import structlog
 from django.db import transaction
@@ -17,7 +18,7 @@ from django.db import transaction
 from topup.core import clock
 from topup.core.errors import ApplicationError, JsonValue
 from topup.core.metrics import PAYMENT_GATEWAY_SECONDS
-from topup.core.rawsql import model_insert
+from topup.core.rawsql import model_insert, models_insert_together
 from topup.payments.gateway import (
     FailureCode,
     GatewayUnavailable,
@@ -97,25 +98,28 @@ def payment_create(
     except Exception as error:
         _attempt_failed(call, error=error)
         raise
+    attempt = _attempt_succeeded(
+        call,
+        payment_id=None,  # the payment's row, inserted with it
+        response_summary={
+            "provider_payment_id": session.provider_payment_id,
+            "status": session.status.value,
+        },
+    )
     with transaction.atomic():
-        payment_id = _payment_row_for_session(session=session, request=request)
-        _attempt_succeeded(
-            call,
-            payment_id=payment_id,
-            response_summary={
-                "provider_payment_id": session.provider_payment_id,
-                "status": session.status.value,
-            },
-        )
+        _payment_recorded(session=session, request=request, attempt=attempt)
         if record_also is not None:
             record_also(session)
     return session
 
 
-def _payment_row_for_session(*, session: PaymentSession, request: PaymentRequest) -> int:
-    """The id of the payment's row, inserted unless the provider answered a replayed key with a
-    payment already recorded: one INSERT ... ON CONFLICT DO NOTHING, not get_or_create's read,
-    savepoint and insert."""
+def _payment_recorded(
+    *, session: PaymentSession, request: PaymentRequest, attempt: PaymentAttempt
+) -> None:
+    """The payment's row, inserted unless the provider answered a replayed key with a payment
+    already recorded, and the attempt that created it: one statement on PostgreSQL (INSERT ...
+    ON CONFLICT DO NOTHING with the attempt's INSERT), not get_or_create's read, savepoint and
+    insert, then an attempt's."""
     now = clock.now()
     row = Payment(
         provider=session.provider,
@@ -128,11 +132,15 @@ def _payment_row_for_session(*, session: PaymentSession, request: PaymentRequest
         created_at=now,
         updated_at=now,
     )
-    if model_insert(row, unless_conflicting_on=("provider", "provider_payment_id")):
-        return row.pk
-    return Payment.objects.values_list("pk", flat=True).get(
+    if models_insert_together(row, attempt, unless_conflicting_on=_PAYMENT_KEY):
+        return
+    attempt.payment_id = Payment.objects.values_list("pk", flat=True).get(
         provider=session.provider, provider_payment_id=session.provider_payment_id
     )
+    model_insert(attempt)
+
+
+_PAYMENT_KEY: Final = ("provider", "provider_payment_id")
 
 
 def payment_state_fetch(*, provider: str, provider_payment_id: str) -> PaymentState:
@@ -155,11 +163,12 @@ def payment_state_fetch(*, provider: str, provider_payment_id: str) -> PaymentSt
         raise
     with transaction.atomic():
         payment = _payment_row_store(state)
-        _attempt_succeeded(
+        attempt = _attempt_succeeded(
             call,
             payment_id=payment.pk,
             response_summary={"status": state.status.value, "failure_code": state.failure_code},
         )
+        model_insert(attempt)
     return state
 
 
@@ -265,11 +274,12 @@ def _payment_row_refunded(*, payment_id: int) -> None:
 
 
 def _attempt_succeeded(
-    call: _Call, *, payment_id: int, response_summary: dict[str, JsonValue]
-) -> None:
+    call: _Call, *, payment_id: int | None, response_summary: dict[str, JsonValue]
+) -> PaymentAttempt:
+    """The attempt's row, for the caller to insert with what it records of the answer."""
     elapsed_s = call.elapsed_s()
     PAYMENT_GATEWAY_SECONDS.labels(call.provider, call.operation.value, "ok").observe(elapsed_s)
-    _attempt_store(
+    return _attempt_row(
         call,
         payment_id=payment_id,
         succeeded=True,
@@ -320,7 +330,27 @@ def _attempt_store(
     elapsed_s: float,
     response_summary: dict[str, JsonValue],
 ) -> None:
-    attempt = PaymentAttempt(
+    attempt = _attempt_row(
+        call,
+        payment_id=payment_id,
+        succeeded=succeeded,
+        error_code=error_code,
+        elapsed_s=elapsed_s,
+        response_summary=response_summary,
+    )
+    model_insert(attempt)  # every gateway call stores one: not the ORM's compiled INSERT
+
+
+def _attempt_row(
+    call: _Call,
+    *,
+    payment_id: int | None,
+    succeeded: bool,
+    error_code: str,
+    elapsed_s: float,
+    response_summary: dict[str, JsonValue],
+) -> PaymentAttempt:
+    return PaymentAttempt(
         payment_id=payment_id,
         reference=call.reference[:64],
         provider=call.provider,
@@ -332,7 +362,6 @@ def _attempt_store(
         response_summary=response_summary,
         at=clock.now(),
     )
-    model_insert(attempt)  # every gateway call stores one: not the ORM's compiled INSERT
 
 
 def payment_webhook_receive(

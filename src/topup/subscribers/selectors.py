@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from typing import Final
 
-from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -24,8 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 
 from topup.audit.models import AuditEvent
-from topup.core.prepared import HotQuery, hot_query
-from topup.core.rawsql import model_columns, models_from_rows
+from topup.core.prepared import hot_query
 from topup.ledger.selectors import ledger_accounts_balance_cents
 from topup.subscribers import crypto, numbers
 from topup.subscribers.errors import (
@@ -74,23 +71,6 @@ def sim_get_by_msisdn(*, msisdn: str) -> Sim:
     return sim
 
 
-def sim_lock_by_msisdn(*, e164: str) -> Sim:
-    """The line with this (E.164) number, its row locked until the transaction ends."""
-    # Every top-up locks its line: a statement written once (prepared on PostgreSQL).
-    found = models_from_rows(Sim, _sim_lock_query(connection.vendor).rows([e164]))
-    if not found:
-        raise SubscriberNotFound(details={"msisdn": e164})
-    return found[0]
-
-
-@functools.cache
-def _sim_lock_query(vendor: str) -> HotQuery:
-    lock = " FOR UPDATE" if vendor == "postgresql" else ""  # SQLite locks the whole database
-    return hot_query(
-        f"SELECT {model_columns(Sim, 's')} FROM subscribers_sim s WHERE s.msisdn = %s{lock}"  # noqa: S608 - fixed
-    )
-
-
 _OPEN_HOLD: Final = hot_query(
     "SELECT 1 FROM subscribers_linehold WHERE sim_id = %s AND cleared_at IS NULL LIMIT 1"
 )
@@ -100,15 +80,16 @@ def sim_has_open_hold(*, sim: Sim) -> bool:
     return bool(_OPEN_HOLD.rows([sim.pk]))
 
 
-def sim_topup_check(*, sim: Sim) -> None:
-    """Refuse a top-up on a line that is terminated, suspended, unidentified or held."""
+def sim_topup_check(*, sim: Sim, held: bool | None = None) -> None:
+    """Refuse a top-up on a line that is terminated, suspended, unidentified or held (`held`:
+    whether it has an open hold, when the caller read that already; else read here)."""
     if sim.status == SimStatus.TERMINATED:
         raise SubscriberTerminated()
     if sim.status == SimStatus.SUSPENDED:
         raise SubscriberSuspended()
     if sim.status == SimStatus.AWAITING_IDENTIFICATION:
         raise SubscriberNotIdentified()
-    if sim_has_open_hold(sim=sim):
+    if sim_has_open_hold(sim=sim) if held is None else held:
         raise LineHeldForReverification()
 
 

@@ -17,7 +17,7 @@ from topup.topups.errors import (
     DailyLimitReached,
     MonthlyLimitReached,
 )
-from topup.topups.selectors import topup_amounts_since_cents
+from topup.topups.selectors import LineFigures, topup_amounts_since_cents, topup_line_figures
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -30,10 +30,24 @@ def _period_start(period: str, now: dt.datetime) -> dt.datetime:
     return start
 
 
+def topup_line_figures_read(*, channel: Channel, sim: Sim) -> LineFigures:
+    """The line's open hold and what counts against the channel's limits per line: one read, for
+    `sim_topup_check` and `topup_amount_check`. Call with the target line locked."""
+    limits = limits_for_channel(channel=channel)
+    starts = _period_starts(limits, now=clock.now()).get(LimitScope.SUBSCRIBER, {})
+    return topup_line_figures(sim=sim, starts=starts)
+
+
 def topup_amount_check(
-    *, channel: Channel, sim: Sim, amount_cents: int, instrument_hash: str = ""
+    *,
+    channel: Channel,
+    sim: Sim,
+    amount_cents: int,
+    instrument_hash: str = "",
+    line_figures: LineFigures | None = None,
 ) -> None:
-    """Raise the first limit this amount breaks. Call with the target line locked."""
+    """Raise the first limit this amount breaks. Call with the target line locked; with the
+    line's figures when the caller has read them already (`topup_line_figures_read`)."""
     if amount_cents < channel.min_amount_cents:
         raise AmountBelowMinimum(details={"minimum": format_amount(channel.min_amount_cents)})
     if amount_cents > channel.max_amount_cents:
@@ -43,7 +57,7 @@ def topup_amount_check(
         if amount_cents not in offered:
             raise AmountNotOffered(details={"amounts": [format_amount(a) for a in offered]})
     limits = sorted(limits_for_channel(channel=channel), key=lambda lim: lim.max_amount_cents)
-    used = _used_cents(limits, sim=sim, instrument_hash=instrument_hash)
+    used = _used_cents(limits, sim=sim, instrument_hash=instrument_hash, line_figures=line_figures)
     for limit in limits:
         if limit.period == LimitPeriod.TRANSACTION:
             if amount_cents > limit.max_amount_cents:
@@ -58,21 +72,28 @@ def topup_amount_check(
             raise error(details={"remaining": remaining, "scope": limit.scope})
 
 
-def _used_cents(
-    limits: list[Limit], *, sim: Sim, instrument_hash: str
-) -> dict[str, dict[str, int]]:
-    """scope -> period -> cents already counting: one query per scope that has period limits."""
-    now = clock.now()
+def _period_starts(limits: list[Limit], *, now: dt.datetime) -> dict[str, dict[str, dt.datetime]]:
+    """scope -> period -> its start, for the limits that count over a period."""
     periods: dict[str, dict[str, dt.datetime]] = {}
     for limit in limits:
         if limit.period != LimitPeriod.TRANSACTION:
             periods.setdefault(limit.scope, {})[limit.period] = _period_start(limit.period, now)
+    return periods
+
+
+def _used_cents(
+    limits: list[Limit], *, sim: Sim, instrument_hash: str, line_figures: LineFigures | None
+) -> dict[str, dict[str, int]]:
+    """scope -> period -> cents already counting: one query per scope that has period limits
+    (none for the line's when its figures were read with its hold)."""
     used = {}
-    for scope, starts in periods.items():
+    for scope, starts in _period_starts(limits, now=clock.now()).items():
         if scope == LimitScope.PAYMENT_INSTRUMENT:
             if not instrument_hash:
                 continue
             used[scope] = topup_amounts_since_cents(starts=starts, instrument_hash=instrument_hash)
+        elif line_figures is not None:
+            used[scope] = line_figures.used_cents
         else:
             used[scope] = topup_amounts_since_cents(starts=starts, sim=sim)
     return used

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,11 +15,13 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
 from topup.core.money import format_amount_for_locale
-from topup.core.prepared import hot_query
+from topup.core.prepared import HotQuery, Param, hot_query
+from topup.core.rawsql import model_columns, models_from_rows
 from topup.ledger.models import Transfer, TransferKind
 from topup.messaging.models import SmsMessage, SmsPurpose
 from topup.payments.models import PaymentAttempt, WebhookEvent
 from topup.subscribers.models import Sim
+from topup.subscribers.selectors import sim_has_open_hold
 from topup.topups.errors import TopupNotFound
 from topup.topups.models import (
     TopupOrder,
@@ -65,12 +68,77 @@ def topup_amounts_since_cents(
     """
     if not starts:
         return {}
+    sql, params = _amounts_since_sql(starts, sim=sim, instrument_hash=instrument_hash)
+    (row,) = hot_query(sql).rows(params)  # an aggregate without GROUP BY answers one row
+    return {name: int(str(total)) for name, total in zip(starts, row, strict=True)}
+
+
+@dataclass(frozen=True)
+class LineLocked:
+    sim: Sim
+    key_order: TopupOrder | None  # the order the idempotency key made already, if any
+
+
+def topup_line_lock(*, e164: str, scope: str, key: str) -> LineLocked | None:
+    """The line with this (E.164) number, its row locked until the transaction ends, and the
+    order the idempotency key made already (for any line): one statement, as every top-up
+    starts so. None when there is no such line."""
+    rows = _line_lock_query(connection.vendor).rows([scope, key, e164])
+    if not rows:
+        return None
+    width = len(Sim._meta.concrete_fields)
+    (sim,) = models_from_rows(Sim, [rows[0][:width]])
+    order_values = rows[0][width:]
+    if order_values[0] is None:
+        return LineLocked(sim=sim, key_order=None)
+    (order,) = models_from_rows(TopupOrder, [order_values])
+    if order.sim_id == sim.pk:
+        order.sim = sim
+    return LineLocked(sim=sim, key_order=order)
+
+
+@functools.cache
+def _line_lock_query(vendor: str) -> HotQuery:
+    lock = " FOR UPDATE OF s" if vendor == "postgresql" else ""  # SQLite locks the database
+    return hot_query(
+        f"SELECT {model_columns(Sim, 's')}, {model_columns(TopupOrder, 'o')}"  # noqa: S608
+        " FROM subscribers_sim s LEFT JOIN topups_topuporder o"
+        " ON o.idempotency_scope = %s AND o.idempotency_key = %s"
+        f" WHERE s.msisdn = %s{lock}"
+    )
+
+
+@dataclass(frozen=True)
+class LineFigures:
+    """What a new top-up on a line is checked against, read under the line's lock."""
+
+    held: bool  # an open hold: the line takes no top-up until its owner is verified again
+    used_cents: dict[str, int]  # name -> cents of counting orders since that start
+
+
+def topup_line_figures(*, sim: Sim, starts: Mapping[str, dt.datetime]) -> LineFigures:
+    """The line's open hold and its sums since each start: one statement, as every top-up reads
+    both under the line's lock."""
+    if not starts:
+        return LineFigures(held=sim_has_open_hold(sim=sim), used_cents={})
+    sql, params = _amounts_since_sql(starts, sim=sim, instrument_hash="")
+    held = (
+        "EXISTS (SELECT 1 FROM subscribers_linehold h WHERE h.sim_id = %s AND h.cleared_at IS NULL)"
+    )
+    (row,) = hot_query(sql.replace("SELECT ", f"SELECT {held}, ", 1)).rows([sim.pk, *params])
+    used = {name: int(str(total)) for name, total in zip(starts, row[1:], strict=True)}
+    return LineFigures(held=bool(row[0]), used_cents=used)
+
+
+def _amounts_since_sql(
+    starts: Mapping[str, dt.datetime], *, sim: Sim | None, instrument_hash: str
+) -> tuple[str, list[Param]]:
     names = list(starts)
     table = TopupOrder._meta.db_table
     sum_since = "COALESCE(SUM(amount_cents) FILTER (WHERE created_at >= %s), 0)"
     sums = ", ".join([sum_since] * len(names))
     where = ["created_at >= %s", f"status IN ({', '.join(['%s'] * len(COUNTING_STATUSES))})"]
-    params: list[str | int | dt.datetime] = [_when(starts[name]) for name in names]
+    params: list[Param] = [_when(starts[name]) for name in names]
     params += [_when(min(starts.values())), *(str(status) for status in COUNTING_STATUSES)]
     if sim is not None:
         where.append("sim_id = %s")
@@ -79,8 +147,7 @@ def topup_amounts_since_cents(
         where.append("payment_instrument_hash = %s")
         params.append(instrument_hash)
     sql = f"SELECT {sums} FROM {table} WHERE {' AND '.join(where)}"  # noqa: S608 - fixed parts
-    (row,) = hot_query(sql).rows(params)  # an aggregate without GROUP BY answers one row
-    return {name: int(str(total)) for name, total in zip(names, row, strict=True)}
+    return sql, params
 
 
 def _when(moment: dt.datetime) -> str | dt.datetime:

@@ -30,7 +30,7 @@ from topup.core import clock
 from topup.core.errors import InvariantViolation, JsonValue, NotFound, ValidationFailed
 from topup.core.metrics import TOPUP_TRANSITIONS
 from topup.core.money import CURRENCY, format_amount_for_locale
-from topup.core.prepared import HotQuery, Param, hot_query
+from topup.core.prepared import HotQuery, Param, PreparedStatement, hot_query, text
 from topup.core.rawsql import (
     model_columns,
     model_insert,
@@ -60,9 +60,10 @@ from topup.payments.gateway import (
 )
 from topup.payments.services import payment_create, payment_refund, payment_state_fetch
 from topup.receipts.model import Receipt
+from topup.subscribers.errors import SubscriberNotFound
 from topup.subscribers.models import Sim
 from topup.subscribers.numbers import format_msisdn_masked
-from topup.subscribers.selectors import msisdn_e164, sim_lock_by_msisdn, sim_topup_check
+from topup.subscribers.selectors import msisdn_e164, sim_topup_check
 from topup.topups import state
 from topup.topups.errors import (
     ChannelUnavailable,
@@ -78,7 +79,7 @@ from topup.topups.errors import (
     RefundRefusedByProvider,
     UnsupportedCurrency,
 )
-from topup.topups.limits import topup_amount_check
+from topup.topups.limits import topup_amount_check, topup_line_figures_read
 from topup.topups.models import (
     TopupOrder,
     TopupRefund,
@@ -86,7 +87,11 @@ from topup.topups.models import (
     TopupStatus,
     TopupTransition,
 )
-from topup.topups.selectors import topup_order_refundable_cents, topup_order_refunded_cents
+from topup.topups.selectors import (
+    topup_line_lock,
+    topup_order_refundable_cents,
+    topup_order_refunded_cents,
+)
 
 logger = structlog.get_logger(__name__)
 
@@ -130,29 +135,44 @@ def _transition(
 ) -> None:
     """The one writer of an order's status; the caller holds the row lock. `at`: the time the
     caller's conditional UPDATE already wrote (with the status) under that lock."""
+    transition = _transition_row(order, to_status, actor=actor, cause=cause, at=at)
+    model_insert(transition)  # every move of every order writes one: not the ORM's INSERT
+    _transition_applied(order, transition)
+
+
+def _transition_row(
+    order: TopupOrder, to_status: str, *, actor: Actor, cause: str, at: dt.datetime | None = None
+) -> TopupTransition:
+    """The transition's row, once the move is known to be allowed."""
     state.check_transition(order.status, to_status)
-    now = at or clock.now()
-    transition = TopupTransition(
+    return TopupTransition(
         order=order,
         from_status=order.status,
         to_status=to_status,
-        at=now,
+        at=at or clock.now(),
         actor=actor.label()[:100],
         cause=cause[:255],
     )
-    model_insert(transition)  # every move of every order writes one: not the ORM's INSERT
-    order.status = to_status
-    order.updated_at = now
-    channel = order.channel
+
+
+def _transition_applied(order: TopupOrder, transition: TopupTransition) -> None:
+    """The order in memory as the stored transition left it; counted once committed."""
+    order.status = transition.to_status
+    order.updated_at = transition.at
+    channel, to_status = order.channel, transition.to_status
     transaction.on_commit(lambda: TOPUP_TRANSITIONS.labels(channel, to_status).inc())
 
 
 def _replay(*, scope: str, key: str, fingerprint: str) -> TopupOrder | None:
-    # Every create asks first: a statement written once ((scope, key) is unique: one row).
+    # A statement written once ((scope, key) is unique: one row).
     found = models_from_rows(TopupOrder, _order_by_key_query().rows([scope, key]))
     if not found:
         return None
-    existing = found[0]
+    return _replayed(found[0], key=key, fingerprint=fingerprint)
+
+
+def _replayed(existing: TopupOrder, *, key: str, fingerprint: str) -> TopupOrder:
+    """The order this key made, when asked for the same again; else the key is refused."""
     if existing.request_fingerprint != fingerprint:
         raise IdempotencyKeyReused(details={"idempotency_key": key})
     return existing
@@ -231,45 +251,66 @@ def _order_insert(
     return order
 
 
+def _order_new(*, request: TopupRequest, msisdn: str, fingerprint: str, actor: Actor) -> TopupOrder:
+    """The new order, checked and inserted under its line's lock, or the one the idempotency
+    key made already. Call in a transaction."""
+    line = topup_line_lock(
+        e164=msisdn, scope=request.idempotency_scope, key=request.idempotency_key
+    )
+    if line is None:
+        # No such line: unless the key made an order for another number (reused, refused).
+        known = _replay(
+            scope=request.idempotency_scope, key=request.idempotency_key, fingerprint=fingerprint
+        )
+        if known is None:
+            raise SubscriberNotFound(details={"msisdn": msisdn})
+        return known
+    if line.key_order is not None:
+        return _replayed(line.key_order, key=request.idempotency_key, fingerprint=fingerprint)
+    channel, provider = _channel_for(request)
+    # The line was read once, locked: its hold and what counts against its limits are read
+    # (in one statement) and checked under this lock.
+    figures = topup_line_figures_read(channel=channel, sim=line.sim)
+    sim_topup_check(sim=line.sim, held=figures.held)
+    topup_amount_check(
+        channel=channel,
+        sim=line.sim,
+        amount_cents=request.amount_cents,
+        instrument_hash=request.instrument_hash,
+        line_figures=figures,
+    )
+    return _order_insert(
+        request=request,
+        sim=line.sim,
+        channel=channel,
+        provider=provider,
+        fingerprint=fingerprint,
+        actor=actor,
+    )
+
+
 def topup_order_create(*, request: TopupRequest, actor: Actor) -> TopupOrder:
     """Create the order (or return the one this idempotency key created) and start payment."""
     if request.currency.upper() != CURRENCY:
         raise UnsupportedCurrency(details={"currency": request.currency})
     msisdn = msisdn_e164(request.msisdn)
     fingerprint = _fingerprint(request, msisdn)
-    existing = _replay(
-        scope=request.idempotency_scope, key=request.idempotency_key, fingerprint=fingerprint
-    )
-    if existing is None:
-        channel, provider = _channel_for(request)
-        try:
-            with transaction.atomic():
-                # The line is read once, locked: the limit check below counts under this lock.
-                locked = sim_lock_by_msisdn(e164=msisdn)
-                sim_topup_check(sim=locked)
-                topup_amount_check(
-                    channel=channel,
-                    sim=locked,
-                    amount_cents=request.amount_cents,
-                    instrument_hash=request.instrument_hash,
-                )
-                existing = _order_insert(
-                    request=request,
-                    sim=locked,
-                    channel=channel,
-                    provider=provider,
-                    fingerprint=fingerprint,
-                    actor=actor,
-                )
-        except IntegrityError:
-            # A concurrent request with the same key won the insert: answer with its order.
-            existing = _replay(
-                scope=request.idempotency_scope,
-                key=request.idempotency_key,
-                fingerprint=fingerprint,
-            )
-            if existing is None:
-                raise
+    try:
+        with transaction.atomic():
+            order = _order_new(request=request, msisdn=msisdn, fingerprint=fingerprint, actor=actor)
+    except IntegrityError:
+        # A concurrent request with the same key won the insert: answer with its order.
+        replayed = _replay(
+            scope=request.idempotency_scope, key=request.idempotency_key, fingerprint=fingerprint
+        )
+        if replayed is None:
+            raise
+        order = replayed
+    return _order_paying(order, actor=actor)
+
+
+def _order_paying(existing: TopupOrder, *, actor: Actor) -> TopupOrder:
+    """The order with its payment started, unless it has one or is paid at a counter."""
     if existing.status == TopupStatus.CREATED and existing.payment_provider != COUNTER_PROVIDER:
         existing = _payment_start(order=existing, actor=actor)
     return existing
@@ -322,33 +363,50 @@ def _payment_started(order: TopupOrder, session: PaymentSession, *, actor: Actor
     """created -> awaiting_payment with the provider's page, in the transaction that records the
     payment. The conditional UPDATE takes the row lock and tells whether the order was still
     created (a concurrent replay of the key may have moved it on first): then the transition."""
-    now = clock.now()
-    moved = _awaiting_payment_query().rows(
-        [
-            session.provider_payment_id,
-            session.redirect_url,
-            TopupStatus.AWAITING_PAYMENT.value,
-            _field_db_value("updated_at", now),
-            _field_db_value("id", order.pk),
-            TopupStatus.CREATED.value,
-        ]
+    transition = _transition_row(
+        order, state.AWAITING_PAYMENT, actor=actor, cause="payment created", at=clock.now()
     )
+    order_values = [
+        session.provider_payment_id,
+        session.redirect_url,
+        _field_db_value("updated_at", transition.at),
+        _field_db_value("id", order.pk),
+    ]
+    if connection.vendor == "postgresql":  # the UPDATE and the transition: one statement
+        moved = _AWAITING_PAYMENT_WITH_TRANSITION.rows(
+            [*map(text, order_values), text(transition.actor), text(transition.cause)]
+        )
+    else:
+        moved = _AWAITING_PAYMENT.rows(order_values)
+        if moved:
+            model_insert(transition)
     if not moved:
         return
     order.provider_payment_id = session.provider_payment_id
     order.payment_redirect_url = session.redirect_url
-    _transition(order, state.AWAITING_PAYMENT, actor=actor, cause="payment created", at=now)
+    _transition_applied(order, transition)
 
 
-_AWAITING_PAYMENT_SQL: Final = (
+_AWAITING_PAYMENT: Final = hot_query(
     "UPDATE topups_topuporder SET provider_payment_id = %s, payment_redirect_url = %s,"
-    " status = %s, updated_at = %s WHERE id = %s AND status = %s RETURNING id"
+    " status = 'awaiting_payment', updated_at = %s WHERE id = %s AND status = 'created'"
+    " RETURNING id"
 )
-
-
-@functools.cache
-def _awaiting_payment_query() -> HotQuery:
-    return hot_query(_AWAITING_PAYMENT_SQL)
+_AWAITING_PAYMENT_WITH_TRANSITION: Final = PreparedStatement(
+    "topup_order_awaiting_payment_v1",
+    """
+WITH u AS (
+    UPDATE topups_topuporder SET provider_payment_id = $1::varchar,
+        payment_redirect_url = $2::varchar, status = 'awaiting_payment',
+        updated_at = $3::timestamptz
+    WHERE id = $4::uuid AND status = 'created'
+    RETURNING id
+)
+INSERT INTO topups_topuptransition (order_id, from_status, to_status, at, actor, cause)
+SELECT id, 'created', 'awaiting_payment', $3::timestamptz, $5::varchar, $6::varchar FROM u
+RETURNING order_id
+""",
+)
 
 
 def _field_db_value(name: str, value: object) -> Param:

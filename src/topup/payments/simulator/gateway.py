@@ -34,8 +34,10 @@ class SimulatorGateway:
     name = "simulator"
 
     def create_payment(self, request: PaymentRequest) -> PaymentSession:
-        self._refuse_during_outage()
-        payment = services.simulator_payment_create(request=request)
+        try:
+            payment = services.simulator_payment_create(request=request)
+        except services.SimulatorOutage as error:
+            raise GatewayUnavailable("the simulator's outage switch is on") from error
         return PaymentSession(
             provider=self.name,
             provider_payment_id=payment.id,

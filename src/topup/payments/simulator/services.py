@@ -8,6 +8,7 @@ and sends no webhook: the platform learns its outcome from the answer.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
 import secrets
@@ -42,12 +43,13 @@ from topup.payments.simulator.webhooks import EVENT_TYPE
 from topup.payments.tasks import simulator_payment_resolve_task, simulator_webhook_deliver_task
 
 DEFAULT_PENDING_RESOLVE_S: Final = 20
-_ID_ALPHABET: Final = "abcdefghijklmnopqrstuvwxyz0123456789"
-_ID_LENGTH: Final = 24
+_ID_BYTES: Final = 15  # 120 random bits: 24 characters of base32
 
 
 def _random_id(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
+    """`prefix` and 24 characters of a-z, 2-7 (one call for all the randomness: this runs for
+    every payment)."""
+    return prefix + base64.b32encode(secrets.token_bytes(_ID_BYTES)).decode().lower()
 
 
 def simulator_settings_get() -> SimulatorSettings:
@@ -101,8 +103,19 @@ def simulator_payment_page_url(*, payment_id: str) -> str:
     return f"{settings.TOPUP_PUBLIC_URL}{path}"
 
 
+class SimulatorOutage(Exception):
+    """The outage switch is on: the simulator answers nothing, as a provider that is down."""
+
+
+_NO_OUTAGE: Final = (
+    f"NOT EXISTS (SELECT 1 FROM {SimulatorSettings._meta.db_table}"  # noqa: S608 - fixed names
+    f" WHERE id = {SimulatorSettings.SINGLETON_ID} AND outage)"
+)
+
+
 def simulator_payment_create(*, request: PaymentRequest) -> SimulatorPayment:
-    """Create a pending payment; the same idempotency key returns the same payment.
+    """Create a pending payment; the same idempotency key returns the same payment. Refused
+    (SimulatorOutage) while the outage switch is on.
 
     A new key is the rule: insert first, and read the key's payment only when the insert
     conflicts.
@@ -124,8 +137,11 @@ def simulator_payment_create(*, request: PaymentRequest) -> SimulatorPayment:
     )
     # The database checks the uniqueness and the CHECK constraints (the insert says so).
     payment.full_clean(exclude=["status"], validate_unique=False, validate_constraints=False)
-    if model_insert(payment, unless_conflicting_on=("idempotency_key",)):
+    # The outage switch is read by the statement that inserts: one round trip per payment.
+    if model_insert(payment, unless_conflicting_on=("idempotency_key",), only_if=_NO_OUTAGE):
         return payment
+    if simulator_settings_get().outage:
+        raise SimulatorOutage()
     # The key's payment exists (a retry, or a concurrent request won): answer as a provider
     # does, with that payment.
     existing = SimulatorPayment.objects.get(idempotency_key=request.idempotency_key)
