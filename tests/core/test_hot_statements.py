@@ -4,14 +4,17 @@ write what the ORM would, refuse what the database refuses, and take part in tra
 from __future__ import annotations
 
 import datetime as dt
+import sys
+import threading
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support import threads_together
 from topup.core import clock
-from topup.core.prepared import hot_query
+from topup.core.prepared import PreparedStatement, hot_query
 from topup.core.rawsql import model_insert, models_insert_together
 from topup.payments.models import Payment, PaymentAttempt
 
@@ -130,3 +133,50 @@ def test_a_hot_query_returns_its_parameters_as_the_driver_reads_them(
     if connection.vendor == "postgresql":
         (stamped,) = hot_query("SELECT CAST(%s AS TIMESTAMPTZ)").rows([moment])
         assert stamped[0] == moment
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_threads_that_build_a_statement_at_once_all_use_it_afterwards() -> None:
+    """gthread workers meet a statement for the first time in several threads at once: each
+    thread's connection must know it as prepared, on the first use and every one after."""
+
+    connected = threading.Barrier(8)
+
+    def work(index: int) -> None:
+        connection.ensure_connection()
+        connected.wait()  # then all at once at the statement none of them has met
+        for round_ in range(3):
+            with transaction.atomic():
+                # A payment with two attempts: a shape no other test builds, so new here.
+                inserted = models_insert_together(
+                    payment(f"sim_pay_{index}_{round_}"), attempt(), attempt()
+                )
+            assert inserted
+
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads interleave at every chance, as on a busy server
+    try:
+        errors = threads_together(work, threads=8)
+    finally:
+        sys.setswitchinterval(switching)
+
+    assert errors == []
+    assert PaymentAttempt.objects.count() == 8 * 3 * 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_prepared_under_its_name_by_another_object_is_used_as_it_is() -> None:
+    sql = "SELECT $1::bigint + 1"
+    first, second = (
+        PreparedStatement("topup_test_twice", sql),
+        PreparedStatement("topup_test_twice", sql),
+    )
+    assert first.rows([b"1"]) == [(2,)]
+
+    assert second.rows([b"2"]) == [(3,)]  # outside a transaction: found prepared, then run
+    with pytest.raises(ProgrammingError), transaction.atomic():
+        PreparedStatement("topup_test_twice", sql).rows([b"3"])  # in one: that one aborts
+    with transaction.atomic():
+        assert second.rows([b"4"]) == [(5,)]

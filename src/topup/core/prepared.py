@@ -36,6 +36,7 @@ from psycopg.types.json import Jsonb
 
 _PARAMETER: Final = re.compile("%s")
 _STATEMENT_MISSING: Final = "26000"  # invalid_sql_statement_name: deallocated behind our back
+_STATEMENT_EXISTS: Final = "42P05"  # duplicate_prepared_statement
 _ANSWERED: Final = (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK)
 
 Value = bytes | None  # a parameter in text format; None is NULL
@@ -105,9 +106,17 @@ class PreparedStatement:
 
     def _prepare(self, raw: psycopg.Connection[Row]) -> None:
         result = raw.pgconn.prepare(self.name.encode(), self.sql.encode())
-        if result.status != pq.ExecStatus.COMMAND_OK:
-            raise psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
+        if result.status == pq.ExecStatus.COMMAND_OK:
+            self._prepared_on.add(raw)
+            return
+        error = psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
+        if error.sqlstate != _STATEMENT_EXISTS:
+            raise error
+        # Prepared on this connection already, under this name (so with this text): by another
+        # object than this one, which the registries below are there to prevent. Known from now.
         self._prepared_on.add(raw)
+        if raw.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+            raise error  # the caller's transaction is aborted; its retry finds the statement
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,8 +182,12 @@ def text(value: object) -> bytes:
     return str(value).encode()
 
 
+# One object per statement and process: an object knows the connections it prepared its
+# statement on, so two objects of one name would each prepare it on a connection the other had
+# prepared it on already (found by the HTTP benchmark: threads building a statement at once).
 _HOT_QUERIES: Final[dict[str, HotQuery]] = {}
-_HOT_QUERIES_LOCK: Final = threading.Lock()
+_PREPARED_STATEMENTS: Final[dict[str, PreparedStatement]] = {}
+_REGISTRY_LOCK: Final = threading.Lock()
 
 
 def hot_query(sql: str) -> HotQuery:
@@ -182,7 +195,25 @@ def hot_query(sql: str) -> HotQuery:
     (so a changed text is a new statement, never a stale one on a pooled connection)."""
     query = _HOT_QUERIES.get(sql)
     if query is None:
-        digest = hashlib.blake2b(sql.encode(), digest_size=10).hexdigest()
-        with _HOT_QUERIES_LOCK:
-            query = _HOT_QUERIES.setdefault(sql, HotQuery(f"topup_hot_{digest}", sql))
+        with _REGISTRY_LOCK:
+            query = _HOT_QUERIES.get(sql)
+            if query is None:
+                query = _HOT_QUERIES[sql] = HotQuery(f"topup_hot_{_digest(sql)}", sql)
     return query
+
+
+def prepared_statement(sql: str, *, prefix: str) -> PreparedStatement:
+    """The PreparedStatement of this SQL text (`$n` parameters), one per text and process, named
+    `<prefix>_<digest of the text>`."""
+    statement = _PREPARED_STATEMENTS.get(sql)
+    if statement is None:
+        with _REGISTRY_LOCK:
+            statement = _PREPARED_STATEMENTS.get(sql)
+            if statement is None:
+                statement = PreparedStatement(f"{prefix}_{_digest(sql)}", sql)
+                _PREPARED_STATEMENTS[sql] = statement
+    return statement
+
+
+def _digest(sql: str) -> str:
+    return hashlib.blake2b(sql.encode(), digest_size=10).hexdigest()

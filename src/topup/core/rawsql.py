@@ -8,7 +8,6 @@ would apply (SQLite returns datetimes as text, for instance), so the instances a
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -16,7 +15,13 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
-from topup.core.prepared import HotQuery, PreparedStatement, hot_query, text
+from topup.core.prepared import (
+    HotQuery,
+    PreparedStatement,
+    hot_query,
+    prepared_statement,
+    text,
+)
 
 _M = TypeVar("_M", bound=Model)
 _Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
@@ -222,5 +227,4 @@ def _together_query(
                 f" SELECT {', '.join(values)} FROM m0)"
             )
     sql = "WITH " + ", ".join(parts) + " SELECT pk FROM m0"  # noqa: S608 - the models' names
-    digest = hashlib.blake2b(sql.encode(), digest_size=10).hexdigest()
-    return PreparedStatement(f"topup_together_{digest}", sql)
+    return prepared_statement(sql, prefix="topup_together")

@@ -239,7 +239,7 @@ def _refund_attempt_store(call: _Call, *, refund: PaymentRefund) -> None:
     elapsed_s = call.elapsed_s()
     outcome = "ok" if succeeded else refund.failure_code or "refused"
     PAYMENT_GATEWAY_SECONDS.labels(call.provider, call.operation.value, outcome).observe(elapsed_s)
-    _attempt_store(
+    attempt = _attempt_row(
         call,
         payment_id=call.payment.pk if call.payment is not None else None,
         succeeded=succeeded,
@@ -252,6 +252,7 @@ def _refund_attempt_store(call: _Call, *, refund: PaymentRefund) -> None:
             "failure_code": refund.failure_code,
         },
     )
+    model_insert(attempt)
 
 
 def _payment_row_refunded(*, payment_id: int) -> None:
@@ -295,7 +296,7 @@ def _attempt_failed(call: _Call, *, error: Exception) -> None:
     PAYMENT_GATEWAY_SECONDS.labels(call.provider, call.operation.value, error_code).observe(
         elapsed_s
     )
-    _attempt_store(
+    attempt = _attempt_row(
         call,
         payment_id=call.payment.pk if call.payment is not None else None,
         succeeded=False,
@@ -303,6 +304,7 @@ def _attempt_failed(call: _Call, *, error: Exception) -> None:
         elapsed_s=elapsed_s,
         response_summary={"error_type": type(error).__name__},
     )
+    model_insert(attempt)  # every gateway call stores one, success or failure
     log = logger.warning if isinstance(error, GatewayUnavailable) else logger.error
     log(
         "payment.gateway_call_failed",
@@ -319,26 +321,6 @@ def _error_code(error: Exception) -> str:
     if isinstance(error, ApplicationError):
         return error.code
     return "unexpected_error"
-
-
-def _attempt_store(
-    call: _Call,
-    *,
-    payment_id: int | None,
-    succeeded: bool,
-    error_code: str,
-    elapsed_s: float,
-    response_summary: dict[str, JsonValue],
-) -> None:
-    attempt = _attempt_row(
-        call,
-        payment_id=payment_id,
-        succeeded=succeeded,
-        error_code=error_code,
-        elapsed_s=elapsed_s,
-        response_summary=response_summary,
-    )
-    model_insert(attempt)  # every gateway call stores one: not the ORM's compiled INSERT
 
 
 def _attempt_row(

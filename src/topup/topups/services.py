@@ -9,7 +9,6 @@ whatever arrives twice, late or out of order.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -30,11 +29,9 @@ from topup.core import clock
 from topup.core.errors import InvariantViolation, JsonValue, NotFound, ValidationFailed
 from topup.core.metrics import TOPUP_TRANSITIONS
 from topup.core.money import CURRENCY, format_amount_for_locale
-from topup.core.prepared import HotQuery, Param, PreparedStatement, hot_query, text
+from topup.core.prepared import Param, PreparedStatement, hot_query, text
 from topup.core.rawsql import (
-    model_columns,
     model_insert,
-    models_from_rows,
     models_insert_together,
 )
 from topup.ledger.errors import IdempotencyKeyReused, InsufficientBalance
@@ -164,11 +161,14 @@ def _transition_applied(order: TopupOrder, transition: TopupTransition) -> None:
 
 
 def _replay(*, scope: str, key: str, fingerprint: str) -> TopupOrder | None:
-    # A statement written once ((scope, key) is unique: one row).
-    found = models_from_rows(TopupOrder, _order_by_key_query().rows([scope, key]))
-    if not found:
+    """The order of this key, read on its own: after a lost race for the key, or for a line
+    that does not exist (the key may have made an order for another number)."""
+    try:
+        # (scope, key) is unique: a plain get, without the ORDER BY that first() would compile.
+        existing = TopupOrder.objects.get(idempotency_scope=scope, idempotency_key=key)
+    except TopupOrder.DoesNotExist:
         return None
-    return _replayed(found[0], key=key, fingerprint=fingerprint)
+    return _replayed(existing, key=key, fingerprint=fingerprint)
 
 
 def _replayed(existing: TopupOrder, *, key: str, fingerprint: str) -> TopupOrder:
@@ -176,14 +176,6 @@ def _replayed(existing: TopupOrder, *, key: str, fingerprint: str) -> TopupOrder
     if existing.request_fingerprint != fingerprint:
         raise IdempotencyKeyReused(details={"idempotency_key": key})
     return existing
-
-
-@functools.cache
-def _order_by_key_query() -> HotQuery:
-    return hot_query(
-        f"SELECT {model_columns(TopupOrder, 'o')} FROM topups_topuporder o"  # noqa: S608 - fixed
-        " WHERE o.idempotency_scope = %s AND o.idempotency_key = %s"
-    )
 
 
 def _channel_for(request: TopupRequest) -> tuple[Channel, str]:
