@@ -9,10 +9,9 @@ from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
 from pytest_django.fixtures import Settings
 
-from tests.support import FakeClock
+from tests.support import FakeClock, threads_together
 from tests.visits.conftest import local
 from topup.catalog.models import Shop
 from topup.core.errors import ApplicationError
@@ -28,25 +27,17 @@ def _race(action: Callable[[int], object]) -> Counter[str]:
     """Run `action(i)` in THREADS threads released together; count outcomes by error code."""
     outcomes: Counter[str] = Counter()
     lock = threading.Lock()
-    barrier = threading.Barrier(THREADS)
 
-    def run(index: int) -> None:
-        barrier.wait()
+    def counted(index: int) -> None:
         try:
             action(index)
             outcome = "ok"
         except ApplicationError as error:
             outcome = error.code
-        finally:
-            connection.close()
         with lock:
             outcomes[outcome] += 1
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    assert threads_together(counted, threads=THREADS) == []
     return outcomes
 
 

@@ -121,22 +121,27 @@ def topup_line_figures(*, sim: Sim, starts: Mapping[str, dt.datetime]) -> LineFi
     both under the line's lock."""
     if not starts:
         return LineFigures(held=sim_has_open_hold(sim=sim), used_cents={})
-    sql, params = _amounts_since_sql(starts, sim=sim, instrument_hash="")
     held = (
         "EXISTS (SELECT 1 FROM subscribers_linehold h WHERE h.sim_id = %s AND h.cleared_at IS NULL)"
     )
-    (row,) = hot_query(sql.replace("SELECT ", f"SELECT {held}, ", 1)).rows([sim.pk, *params])
+    sql, params = _amounts_since_sql(starts, sim=sim, instrument_hash="", first_column=held)
+    (row,) = hot_query(sql).rows([sim.pk, *params])
     used = {name: int(str(total)) for name, total in zip(starts, row[1:], strict=True)}
     return LineFigures(held=bool(row[0]), used_cents=used)
 
 
 def _amounts_since_sql(
-    starts: Mapping[str, dt.datetime], *, sim: Sim | None, instrument_hash: str
+    starts: Mapping[str, dt.datetime],
+    *,
+    sim: Sim | None,
+    instrument_hash: str,
+    first_column: str = "",
 ) -> tuple[str, list[Param]]:
+    """The sums' SELECT and its parameters, after `first_column`'s own (when there is one)."""
     names = list(starts)
     table = TopupOrder._meta.db_table
     sum_since = "COALESCE(SUM(amount_cents) FILTER (WHERE created_at >= %s), 0)"
-    sums = ", ".join([sum_since] * len(names))
+    sums = ", ".join([*filter(None, [first_column]), *[sum_since] * len(names)])
     where = ["created_at >= %s", f"status IN ({', '.join(['%s'] * len(COUNTING_STATUSES))})"]
     params: list[Param] = [_when(starts[name]) for name in names]
     params += [_when(min(starts.values())), *(str(status) for status in COUNTING_STATUSES)]
